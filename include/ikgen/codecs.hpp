@@ -1,0 +1,47 @@
+#pragma once
+// Decoding sources and encoding outputs, with explicit format options.
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ikgen/image.hpp"
+#include "ikgen/spec.hpp"
+
+namespace ikgen {
+
+// The format of encoded bytes, by content (magic numbers), never by file name.
+[[nodiscard]] std::optional<ImageFormat> sniff_format(std::span<const unsigned char> bytes);
+
+struct DecodeResult {
+  std::optional<Image> image;
+  std::string error; // set when image is empty: a one-line reason
+};
+
+// Decodes JPEG, PNG or WebP bytes into 8-bit grey, BGR or BGRA, and reads the EXIF orientation
+// (without applying it). 16-bit samples are scaled to 8 bits.
+[[nodiscard]] DecodeResult decode_image(std::span<const unsigned char> bytes);
+
+struct EncodeSettings {
+  ImageFormat format = ImageFormat::jpeg;
+  int quality = -1;          // JPEG: 1..100 (PIL default 75); WEBP: 1..100 (default 80)
+  bool progressive = false;  // JPEG
+  bool optimize = true;      // JPEG: optimised Huffman tables; PNG: maximum compression
+  int compress_level = -1;   // PNG 0..9 (PIL default 6)
+  bool lossless = false;     // WEBP
+};
+
+// Reads the spec's options (already validated by the config loader) for the given format.
+[[nodiscard]] EncodeSettings encode_settings(ImageFormat format, const OutputOptions& options);
+
+struct EncodeResult {
+  std::vector<unsigned char> bytes;
+  std::string error;
+};
+
+// pilkit's prepare_image followed by the encoder. With autoconvert, RGBA becomes RGB on white
+// for JPEG, and grey becomes RGB; without it, RGBA as JPEG is an error, as in PIL.
+[[nodiscard]] EncodeResult encode_image(const Image& image, const EncodeSettings& settings, bool autoconvert);
+
+} // namespace ikgen

@@ -1,0 +1,17 @@
+#pragma once
+// Exit statuses of the ikgen command, in one place so the CLI, the runner and the end-to-end
+// tests agree on them.
+
+namespace ikgen {
+
+enum class ExitCode : int {
+  success = 0,          // every output is present (generated now or before)
+  some_failed = 1,      // generateimages: an image failed; check: something is missing
+  usage_error = 2,      // CLI, YAML, unknown name, invalid value; nothing generated
+  environment_error = 3, // storage root missing, output not writable
+  interrupted = 130,    // SIGINT
+};
+
+[[nodiscard]] constexpr int to_int(ExitCode code) { return static_cast<int>(code); }
+
+} // namespace ikgen

@@ -1,0 +1,13 @@
+#pragma once
+// Minimal JSON output for machine-readable listings (check --json).
+
+#include <string>
+#include <string_view>
+
+namespace ikgen {
+
+// `text` as a JSON string literal, quotes included. Control characters are escaped; other
+// bytes pass through, so names stay byte-exact.
+[[nodiscard]] std::string json_quote(std::string_view text);
+
+} // namespace ikgen

@@ -1,0 +1,36 @@
+#pragma once
+// Generating cache files in parallel: one task per source, which reads and decodes the source
+// once and then runs every stale output's processors, encoder and atomic write.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ikgen/plan.hpp"
+
+namespace ikgen {
+
+enum class JobStatus { generated, failed };
+
+struct JobResult {
+  const SourceJobs* source = nullptr;
+  const OutputJob* output = nullptr;
+  JobStatus status = JobStatus::failed;
+  std::string message; // the reason, for failures
+  int width = 0;
+  int height = 0;
+};
+
+struct ScheduleOptions {
+  int jobs = 0; // worker threads; 0 = all cores
+  // Called once per output as it finishes, from worker threads, one call at a time.
+  std::function<void(const JobResult&)> on_result;
+  // Polled between jobs; when it returns true no new source is started.
+  std::function<bool()> should_stop;
+};
+
+// Generates every output in `work` (the caller has removed up-to-date ones). Never throws for
+// a bad image: each failure is a JobResult, and the other outputs go on.
+[[nodiscard]] std::vector<JobResult> generate(const std::vector<SourceJobs>& work, const ScheduleOptions& options);
+
+} // namespace ikgen

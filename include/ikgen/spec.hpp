@@ -1,0 +1,71 @@
+#pragma once
+// Plain data describing what to generate: specs, their processor steps, output format and
+// options, and the source groups that register files with specs. No behaviour lives here.
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace ikgen {
+
+enum class ImageFormat { jpeg, png, webp };
+
+// Upper-case name as written in YAML and in PIL ("JPEG", "PNG", "WEBP").
+[[nodiscard]] const char* format_name(ImageFormat format);
+
+// A normalised processor parameter or output option value. Numbers are always doubles (so
+// `100` and `100.0` are the same value); anchors and colours are stored as number lists.
+using ParamValue =
+    std::variant<std::monostate, bool, double, std::string, std::vector<double>, std::vector<std::string>>;
+
+// Where a value came from in the config file, for error messages (1-based).
+struct SourceLocation {
+  std::string file;
+  int line = 0;
+  int column = 0;
+};
+
+// One processor of a spec, e.g. ResizeToFill{width: 100, height: 100}. `params` holds only the
+// values the user gave that differ from the processor's defaults, so that spelling out a
+// default does not rename files and a parameter added later (with a default) renames nothing.
+struct ProcessorStep {
+  std::string name;
+  std::map<std::string, ParamValue> params;
+  SourceLocation location;
+};
+
+// Output options (quality, progressive, optimize, compress_level, lossless) as given.
+using OutputOptions = std::map<std::string, ParamValue>;
+
+struct Spec {
+  std::string id;
+  std::vector<ProcessorStep> processors;
+  std::optional<ImageFormat> format; // nullopt: the source's own format
+  OutputOptions options;
+  bool autoconvert = true;
+  SourceLocation location;
+};
+
+struct SourceGroup {
+  std::string id;
+  std::vector<std::string> spec_patterns; // generator-id patterns
+  std::vector<std::string> include;       // globs relative to storage.root
+  std::vector<std::string> exclude;
+  SourceLocation location;
+};
+
+enum class Namer { source_name_as_path, source_name_dot_hash, hash };
+
+struct Project {
+  std::filesystem::path config_file;
+  std::filesystem::path storage_root; // absolute
+  std::string cache_dir = "CACHE/images"; // relative to storage_root, '/'-separated, no ".."
+  Namer namer = Namer::source_name_as_path;
+  std::vector<Spec> specs;
+  std::vector<SourceGroup> source_groups;
+};
+
+} // namespace ikgen

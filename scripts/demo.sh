@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The main job on real photos: installs dependencies, builds, puts sample photos under
+# media/photos, and runs `ikgen generateimages -c specs.example.yaml` (twice: the second run
+# finds everything present).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh
+scripts/sample-photos.sh media/photos
+
+echo "== ikgen generateimages -c specs.example.yaml"
+status=0
+build/ikgen generateimages -c specs.example.yaml || status=$?
+echo "== again: everything is already present"
+build/ikgen generateimages -c specs.example.yaml || status=$?
+echo "== ikgen check -c specs.example.yaml"
+build/ikgen check -c specs.example.yaml || status=$?
+echo
+echo "sources:   $(pwd)/media/photos"
+echo "renditions: $(pwd)/media/CACHE/images  ($(find media/CACHE/images -type f | wc -l) files)"
+exit $status

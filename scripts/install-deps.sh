@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything ikgen needs to build and test on Debian 12, from Debian's packages.
+# Idempotent: does nothing when every package is already installed. Needs root (or sudo).
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake make pkg-config ca-certificates
+  # libraries
+  libcli11-dev libopencv-dev libyaml-cpp-dev libtbb-dev doctest-dev libxxhash-dev libexif-dev libsqlite3-dev
+  # sample photos for the demo and the end-to-end tests (copied at run time, never committed)
+  gnome-backgrounds
+  # the system ikgen replaces, used as a reference in tests
+  python3 python3-pil python3-pilkit
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$package")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+as_root=()
+[ "$(id -u)" -ne 0 ] && as_root=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -q
+"${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,471 @@
+#include "ikgen/config.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <yaml-cpp/yaml.h>
+
+#include "ikgen/error.hpp"
+#include "ikgen/naming.hpp"
+#include "ikgen/processors.hpp"
+#include "ikgen/spell.hpp"
+
+namespace ikgen {
+namespace {
+
+// Everything needed to point at a place in the config file.
+class Reader {
+public:
+  explicit Reader(std::string file) : m_file(std::move(file)) {}
+
+  [[nodiscard]] SourceLocation location(const YAML::Node& node) const {
+    const YAML::Mark mark = node.Mark();
+    // yaml-cpp marks are 0-based; people count from 1.
+    return {m_file, mark.line >= 0 ? mark.line + 1 : 0, mark.column >= 0 ? mark.column + 1 : 0};
+  }
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const {
+    const SourceLocation at = location(node);
+    if (at.line > 0) throw Error(m_file + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) + ": " + message);
+    throw Error(m_file + ": " + message);
+  }
+
+  // Rejects keys outside `allowed` (with a suggestion) and duplicate keys.
+  void check_keys(const YAML::Node& map, const std::vector<std::string>& allowed, const std::string& what) const {
+    if (!map.IsMap()) fail(map, what + " must be a mapping of keys to values, got " + describe(map));
+    std::set<std::string> seen;
+    for (const auto& entry : map) {
+      const std::string key = entry.first.as<std::string>();
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        fail(entry.first, "unknown key \"" + key + "\" in " + what + suggestion(key, allowed) +
+                              "; valid keys: " + join(allowed));
+      }
+      if (!seen.insert(key).second) fail(entry.first, "duplicate key \"" + key + "\" in " + what);
+    }
+  }
+
+  [[nodiscard]] static std::string describe(const YAML::Node& node) {
+    switch (node.Type()) {
+    case YAML::NodeType::Null: return "nothing";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Scalar: return "\"" + node.Scalar() + "\"";
+    default: return "an undefined value";
+    }
+  }
+
+  [[nodiscard]] std::string string(const YAML::Node& node, const std::string& what) const {
+    if (!node.IsScalar()) fail(node, what + " must be a string, got " + describe(node));
+    return node.Scalar();
+  }
+
+  [[nodiscard]] std::optional<double> number_of(const YAML::Node& node) const {
+    if (!node.IsScalar()) return std::nullopt;
+    double value = 0;
+    if (!YAML::convert<double>::decode(node, value) || !std::isfinite(value)) return std::nullopt;
+    return value;
+  }
+
+  [[nodiscard]] double whole_number(const YAML::Node& node, const std::string& what, double min, double max,
+                                    const std::string& expected) const {
+    const std::optional<double> value = number_of(node);
+    if (!value || std::trunc(*value) != *value || *value < min || *value > max) {
+      fail(node, what + " must be " + expected + ", got " + describe(node));
+    }
+    return *value;
+  }
+
+  [[nodiscard]] bool boolean(const YAML::Node& node, const std::string& what) const {
+    bool value = false;
+    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) {
+      fail(node, what + " must be true or false, got " + describe(node));
+    }
+    return value;
+  }
+
+  [[nodiscard]] std::vector<std::string> string_list(const YAML::Node& node, const std::string& what) const {
+    if (node.IsScalar()) return {node.Scalar()};
+    if (!node.IsSequence()) fail(node, what + " must be a list of strings, got " + describe(node));
+    std::vector<std::string> out;
+    for (const auto& item : node) out.push_back(string(item, "each entry of " + what));
+    return out;
+  }
+
+  [[nodiscard]] const std::string& file() const { return m_file; }
+
+  static std::string join(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
+    return out;
+  }
+
+  static std::string suggestion(const std::string& word, const std::vector<std::string>& candidates) {
+    const std::optional<std::string> best = closest_match(word, candidates);
+    return best ? "; did you mean \"" + *best + "\"?" : "";
+  }
+
+private:
+  std::string m_file;
+};
+
+// ---- processor parameters -------------------------------------------------------------------
+
+const std::map<std::string, std::pair<double, double>>& named_anchors() {
+  static const std::map<std::string, std::pair<double, double>> anchors = {
+      {"tl", {0, 0}}, {"t", {0.5, 0}}, {"tr", {1, 0}}, {"l", {0, 0.5}}, {"c", {0.5, 0.5}},
+      {"r", {1, 0.5}}, {"bl", {0, 1}}, {"b", {0.5, 1}}, {"br", {1, 1}},
+  };
+  return anchors;
+}
+
+std::optional<std::vector<double>> parse_hex_color(const std::string& text) {
+  if (text.empty() || text[0] != '#') return std::nullopt;
+  const std::string hex = text.substr(1);
+  if (!std::all_of(hex.begin(), hex.end(), [](unsigned char c) { return std::isxdigit(c); })) return std::nullopt;
+  auto digit = [](char c) { return std::stoi(std::string(1, c), nullptr, 16); };
+  std::vector<double> rgba;
+  if (hex.size() == 3 || hex.size() == 4) {
+    for (const char c : hex) rgba.push_back(digit(c) * 17);
+  } else if (hex.size() == 6 || hex.size() == 8) {
+    for (std::size_t i = 0; i < hex.size(); i += 2) rgba.push_back(digit(hex[i]) * 16 + digit(hex[i + 1]));
+  } else {
+    return std::nullopt;
+  }
+  if (rgba.size() == 3) rgba.push_back(255);
+  return rgba;
+}
+
+ParamValue parse_param(const Reader& reader, const YAML::Node& node, const ParamDef& def, const std::string& processor) {
+  const std::string what = "\"" + std::string(def.name) + "\" of " + processor;
+  switch (def.kind) {
+  case ParamKind::dimension:
+    return reader.whole_number(node, what, 1, 1e6, "a whole number of pixels from 1 to 1000000");
+  case ParamKind::integer:
+    return reader.whole_number(node, what, -1e6, 1e6, "a whole number of pixels");
+  case ParamKind::factor: {
+    const std::optional<double> value = reader.number_of(node);
+    if (!value || *value < 0) reader.fail(node, what + " must be a number >= 0 (1.0 leaves the image as it is), got " + Reader::describe(node));
+    return *value;
+  }
+  case ParamKind::boolean:
+    return reader.boolean(node, what);
+  case ParamKind::optional_boolean:
+    if (node.IsNull()) return std::monostate{};
+    return reader.boolean(node, what);
+  case ParamKind::anchor: {
+    const std::string expected = " must be one of tl, t, tr, l, c, r, bl, b, br or [x, y] with fractions from 0 to 1, got ";
+    if (node.IsScalar()) {
+      const auto found = named_anchors().find(node.Scalar());
+      if (found == named_anchors().end()) reader.fail(node, what + expected + Reader::describe(node));
+      return std::vector<double>{found->second.first, found->second.second};
+    }
+    if (node.IsSequence() && node.size() == 2) {
+      std::vector<double> xy;
+      for (const auto& item : node) {
+        const std::optional<double> value = reader.number_of(item);
+        if (!value || *value < 0 || *value > 1) reader.fail(item, what + expected + Reader::describe(item));
+        xy.push_back(*value);
+      }
+      return xy;
+    }
+    reader.fail(node, what + expected + Reader::describe(node));
+  }
+  case ParamKind::color: {
+    const std::string expected = " must be \"#rrggbb\", \"#rrggbbaa\" or [r, g, b] / [r, g, b, a] with values 0..255, got ";
+    if (node.IsScalar()) {
+      std::optional<std::vector<double>> rgba = parse_hex_color(node.Scalar());
+      if (!rgba) reader.fail(node, what + expected + Reader::describe(node));
+      return *rgba;
+    }
+    if (node.IsSequence() && (node.size() == 3 || node.size() == 4)) {
+      std::vector<double> rgba;
+      for (const auto& item : node) rgba.push_back(reader.whole_number(item, what, 0, 255, "made of whole numbers 0..255"));
+      if (rgba.size() == 3) rgba.push_back(255);
+      return rgba;
+    }
+    reader.fail(node, what + expected + Reader::describe(node));
+  }
+  case ParamKind::thickness: {
+    const std::string expected = "a whole number >= 0 or [top, right, bottom, left]";
+    if (node.IsScalar()) {
+      const double n = reader.whole_number(node, what, 0, 1e5, expected);
+      return std::vector<double>{n, n, n, n};
+    }
+    if (!node.IsSequence() || node.size() != 4) reader.fail(node, what + " must be " + expected + ", got " + Reader::describe(node));
+    std::vector<double> sides;
+    for (const auto& item : node) sides.push_back(reader.whole_number(item, what, 0, 1e5, expected));
+    return sides;
+  }
+  case ParamKind::methods: {
+    std::vector<std::string> valid(def.choices.begin(), def.choices.end());
+    std::vector<std::string> names;
+    const YAML::Node list = node;
+    if (!list.IsScalar() && !list.IsSequence()) reader.fail(node, what + " must be a list of: " + Reader::join(valid));
+    auto add = [&](const YAML::Node& item) {
+      const std::string name = reader.string(item, "each entry of " + what);
+      if (std::find(valid.begin(), valid.end(), name) == valid.end()) {
+        reader.fail(item, "unknown value \"" + name + "\" in " + what + Reader::suggestion(name, valid) + "; valid: " + Reader::join(valid));
+      }
+      names.push_back(name);
+    };
+    if (list.IsScalar()) add(list);
+    else for (const auto& item : list) add(item);
+    if (names.empty()) reader.fail(node, what + " must name at least one of: " + Reader::join(valid));
+    return names;
+  }
+  }
+  reader.fail(node, "internal error: unhandled parameter kind for " + what);
+}
+
+ProcessorStep parse_processor(const Reader& reader, const YAML::Node& node) {
+  std::vector<std::string> known;
+  for (const ProcessorDef& def : processor_registry()) known.emplace_back(def.name);
+
+  YAML::Node name_node;
+  YAML::Node params_node;
+  if (node.IsScalar()) {
+    name_node = node;
+  } else if (node.IsMap() && node.size() == 1) {
+    name_node = node.begin()->first;
+    params_node = node.begin()->second;
+  } else {
+    reader.fail(node, "each processor must be written as {ProcessorName: {param: value}}, got " + Reader::describe(node));
+  }
+
+  ProcessorStep step;
+  step.name = reader.string(name_node, "a processor name");
+  step.location = reader.location(name_node);
+  const ProcessorDef* def = find_processor(step.name);
+  if (!def) {
+    reader.fail(name_node, "unknown processor \"" + step.name + "\"" + Reader::suggestion(step.name, known) +
+                               "; valid processors: " + Reader::join(known));
+  }
+
+  std::vector<std::string> param_names;
+  for (const ParamDef& param : def->params) param_names.emplace_back(param.name);
+  if (params_node && !params_node.IsNull()) {
+    if (!params_node.IsMap()) {
+      reader.fail(params_node, "parameters of " + step.name + " must be a mapping like {" +
+                                   (param_names.empty() ? std::string() : param_names.front() + ": ...") + "}, got " +
+                                   Reader::describe(params_node));
+    }
+    reader.check_keys(params_node, param_names, step.name + " parameters");
+    for (const ParamDef& param : def->params) {
+      const YAML::Node value_node = params_node[std::string(param.name)];
+      if (!value_node) continue;
+      ParamValue value = parse_param(reader, value_node, param, step.name);
+      if (value != param.default_value) step.params.emplace(std::string(param.name), std::move(value));
+    }
+  }
+  for (const ParamDef& param : def->params) {
+    if (param.required && !step.params.count(std::string(param.name))) {
+      reader.fail(name_node, step.name + " needs \"" + std::string(param.name) + "\"; its parameters: " + Reader::join(param_names));
+    }
+  }
+  if (def->check) {
+    const std::string problem = def->check(StepParams(step, def->params));
+    if (!problem.empty()) reader.fail(name_node, step.name + ": " + problem);
+  }
+  return step;
+}
+
+// ---- specs --------------------------------------------------------------------------------
+
+std::optional<ImageFormat> parse_format_name(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::toupper(c); });
+  if (text == "JPEG" || text == "JPG") return ImageFormat::jpeg;
+  if (text == "PNG") return ImageFormat::png;
+  if (text == "WEBP") return ImageFormat::webp;
+  return std::nullopt;
+}
+
+struct OptionRule {
+  std::string name;
+  std::vector<ImageFormat> formats;
+};
+
+const std::vector<OptionRule>& option_rules() {
+  static const std::vector<OptionRule> rules = {
+      {"quality", {ImageFormat::jpeg, ImageFormat::webp}},
+      {"progressive", {ImageFormat::jpeg}},
+      {"optimize", {ImageFormat::jpeg, ImageFormat::png}},
+      {"compress_level", {ImageFormat::png}},
+      {"lossless", {ImageFormat::webp}},
+  };
+  return rules;
+}
+
+OutputOptions parse_options(const Reader& reader, const YAML::Node& node, std::optional<ImageFormat> format) {
+  std::vector<std::string> names;
+  for (const OptionRule& rule : option_rules()) names.push_back(rule.name);
+  reader.check_keys(node, names, "options");
+  OutputOptions options;
+  for (const OptionRule& rule : option_rules()) {
+    const YAML::Node value = node[rule.name];
+    if (!value) continue;
+    if (format && std::find(rule.formats.begin(), rule.formats.end(), *format) == rule.formats.end()) {
+      std::string applies;
+      for (ImageFormat f : rule.formats) applies += (applies.empty() ? "" : " and ") + std::string(format_name(f));
+      reader.fail(value, "option \"" + rule.name + "\" does not apply to format " + format_name(*format) +
+                             "; it applies to " + applies);
+    }
+    const std::string what = "option \"" + rule.name + "\"";
+    if (rule.name == "quality") options[rule.name] = reader.whole_number(value, what, 1, 100, "a whole number from 1 to 100");
+    else if (rule.name == "compress_level") options[rule.name] = reader.whole_number(value, what, 0, 9, "a whole number from 0 to 9");
+    else options[rule.name] = reader.boolean(value, what);
+  }
+  return options;
+}
+
+Spec parse_spec(const Reader& reader, const YAML::Node& node) {
+  reader.check_keys(node, {"id", "processors", "format", "options", "autoconvert"}, "a spec");
+  Spec spec;
+  spec.location = reader.location(node);
+  if (!node["id"]) reader.fail(node, "a spec needs an \"id\", such as \"shop:product:thumbnail\"");
+  spec.id = reader.string(node["id"], "a spec's \"id\"");
+  if (spec.id.empty() || spec.id.find_first_of("* \t\n") != std::string::npos) {
+    reader.fail(node["id"], "spec id \"" + spec.id + "\" must be non-empty and contain no spaces or '*'");
+  }
+  if (const YAML::Node format = node["format"]; format && !format.IsNull()) {
+    spec.format = parse_format_name(reader.string(format, "\"format\""));
+    if (!spec.format) reader.fail(format, "unknown format \"" + format.Scalar() + "\"; valid formats: JPEG, PNG, WEBP (omit it to keep the source's format)");
+  }
+  if (const YAML::Node processors = node["processors"]; processors && !processors.IsNull()) {
+    if (!processors.IsSequence()) reader.fail(processors, "\"processors\" must be a list, got " + Reader::describe(processors));
+    for (const auto& item : processors) spec.processors.push_back(parse_processor(reader, item));
+  }
+  if (const YAML::Node options = node["options"]; options && !options.IsNull()) {
+    spec.options = parse_options(reader, options, spec.format);
+  }
+  if (const YAML::Node autoconvert = node["autoconvert"]) spec.autoconvert = reader.boolean(autoconvert, "\"autoconvert\"");
+  return spec;
+}
+
+// ---- paths ----------------------------------------------------------------------------------
+
+// A '/'-separated path that must stay inside storage.root: relative, no "..". Returns it with
+// "." segments and repeated or trailing slashes removed.
+std::string contained_path(const Reader& reader, const YAML::Node& node, const std::string& text, const std::string& what) {
+  if (text.empty()) reader.fail(node, what + " must not be empty");
+  if (text.front() == '/' || text.front() == '~') {
+    reader.fail(node, what + " \"" + text + "\" must be relative to storage.root, not absolute");
+  }
+  std::string out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t slash = text.find('/', start);
+    if (slash == std::string::npos) slash = text.size();
+    const std::string segment = text.substr(start, slash - start);
+    if (segment == "..") reader.fail(node, what + " \"" + text + "\" must stay inside storage.root; remove \"..\"");
+    if (!segment.empty() && segment != ".") out += (out.empty() ? "" : "/") + segment;
+    start = slash + 1;
+  }
+  if (out.empty()) reader.fail(node, what + " \"" + text + "\" must name something inside storage.root");
+  return out;
+}
+
+SourceGroup parse_source_group(const Reader& reader, const YAML::Node& node) {
+  reader.check_keys(node, {"id", "specs", "include", "exclude"}, "a source group");
+  SourceGroup group;
+  group.location = reader.location(node);
+  if (!node["id"]) reader.fail(node, "a source group needs an \"id\"");
+  group.id = reader.string(node["id"], "a source group's \"id\"");
+  if (!node["specs"]) reader.fail(node, "source group \"" + group.id + "\" needs \"specs\": the spec id patterns its files are registered with");
+  group.spec_patterns = reader.string_list(node["specs"], "\"specs\"");
+  if (!node["include"]) reader.fail(node, "source group \"" + group.id + "\" needs \"include\": globs relative to storage.root, such as \"photos/**/*.jpg\"");
+  for (const auto& glob : reader.string_list(node["include"], "\"include\"")) {
+    group.include.push_back(contained_path(reader, node["include"], glob, "include glob"));
+  }
+  if (const YAML::Node exclude = node["exclude"]; exclude && !exclude.IsNull()) {
+    for (const auto& glob : reader.string_list(exclude, "\"exclude\"")) {
+      group.exclude.push_back(contained_path(reader, exclude, glob, "exclude glob"));
+    }
+  }
+  if (group.spec_patterns.empty()) reader.fail(node["specs"], "\"specs\" of source group \"" + group.id + "\" is empty");
+  if (group.include.empty()) reader.fail(node["include"], "\"include\" of source group \"" + group.id + "\" is empty");
+  return group;
+}
+
+} // namespace
+
+Project parse_project(const std::string& text, const std::string& file_name, const std::filesystem::path& base_dir) {
+  const Reader reader(file_name);
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw Error(file_name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                ": invalid YAML: " + e.msg);
+  }
+  if (!root || root.IsNull()) throw Error(file_name + ": the config is empty; it needs storage, specs and source_groups (see specs.example.yaml)");
+  reader.check_keys(root, {"storage", "cache", "specs", "source_groups"}, "the config");
+
+  Project project;
+  project.config_file = std::filesystem::path(file_name);
+
+  const YAML::Node storage = root["storage"];
+  if (!storage) reader.fail(root, "missing \"storage\" with \"root\": the directory the sources are read from");
+  reader.check_keys(storage, {"root"}, "storage");
+  if (!storage["root"]) reader.fail(storage, "storage needs \"root\": the directory the sources are read from");
+  const std::string root_text = reader.string(storage["root"], "storage.root");
+  if (root_text.empty()) reader.fail(storage["root"], "storage.root must not be empty");
+  project.storage_root = (base_dir / root_text).lexically_normal();
+  if (project.storage_root.has_filename() == false && project.storage_root.has_parent_path()) {
+    project.storage_root = project.storage_root.parent_path(); // drop a trailing slash
+  }
+
+  if (const YAML::Node cache = root["cache"]; cache && !cache.IsNull()) {
+    reader.check_keys(cache, {"dir", "namer"}, "cache");
+    if (const YAML::Node dir = cache["dir"]) project.cache_dir = contained_path(reader, dir, reader.string(dir, "cache.dir"), "cache.dir");
+    if (const YAML::Node namer = cache["namer"]) {
+      const std::string name = reader.string(namer, "cache.namer");
+      const std::optional<Namer> parsed = parse_namer(name);
+      const std::vector<std::string> valid = {"source_name_as_path", "source_name_dot_hash", "hash"};
+      if (!parsed) reader.fail(namer, "unknown namer \"" + name + "\"" + Reader::suggestion(name, valid) + "; valid namers: " + Reader::join(valid));
+      project.namer = *parsed;
+    }
+  }
+
+  const YAML::Node specs = root["specs"];
+  if (!specs || !specs.IsSequence() || specs.size() == 0) {
+    reader.fail(specs ? specs : root, "\"specs\" must be a non-empty list of specs");
+  }
+  std::map<std::string, int> spec_lines;
+  for (const auto& node : specs) {
+    Spec spec = parse_spec(reader, node);
+    const auto [it, inserted] = spec_lines.emplace(spec.id, spec.location.line);
+    if (!inserted) reader.fail(node["id"], "spec id \"" + spec.id + "\" is already used on line " + std::to_string(it->second) + "; ids must be unique");
+    project.specs.push_back(std::move(spec));
+  }
+
+  const YAML::Node groups = root["source_groups"];
+  if (!groups || !groups.IsSequence() || groups.size() == 0) {
+    reader.fail(groups ? groups : root, "\"source_groups\" must be a non-empty list of source groups");
+  }
+  std::map<std::string, int> group_lines;
+  for (const auto& node : groups) {
+    SourceGroup group = parse_source_group(reader, node);
+    const auto [it, inserted] = group_lines.emplace(group.id, group.location.line);
+    if (!inserted) reader.fail(node["id"], "source group id \"" + group.id + "\" is already used on line " + std::to_string(it->second));
+    project.source_groups.push_back(std::move(group));
+  }
+  return project;
+}
+
+Project load_project(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::error_code error;
+  if (!in || std::filesystem::is_directory(path, error)) {
+    throw Error("cannot read config file \"" + path.string() + "\": " +
+                (std::filesystem::exists(path, error) ? "not a readable file" : "no such file") +
+                "; pass -c/--config PATH, or run where ikgen.yaml is");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  const std::filesystem::path base = std::filesystem::absolute(path, error).parent_path();
+  return parse_project(text.str(), path.string(), base);
+}
+
+} // namespace ikgen

@@ -1,0 +1,62 @@
+#include "ikgen/report.hpp"
+
+#include <unistd.h>
+
+namespace ikgen {
+
+Reporter::Reporter(std::FILE* out, std::FILE* err, Verbosity verbosity)
+    : m_out(out), m_err(err), m_verbosity(verbosity),
+      // A live counter helps on a terminal; in cron mail and CI logs it would be noise.
+      m_progress(verbosity != Verbosity::quiet && ::isatty(::fileno(err)) != 0) {}
+
+void Reporter::clear_progress() {
+  if (m_progress && m_total > 0) std::fprintf(m_err, "\r\033[K");
+}
+
+void Reporter::warning(const std::string& message) {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  clear_progress();
+  std::fprintf(m_err, "ikgen: warning: %s\n", message.c_str());
+}
+
+void Reporter::start(std::size_t total_to_generate) {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  m_total = total_to_generate;
+  m_done = 0;
+}
+
+void Reporter::result(const JobResult& result) {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  ++m_done;
+  clear_progress();
+  if (result.status == JobStatus::generated) {
+    ++m_counts.generated;
+    if (m_verbosity == Verbosity::verbose) {
+      std::fprintf(m_out, "generated %s (%dx%d) from %s\n", result.output->cache_name.c_str(), result.width,
+                   result.height, result.source->source.name.c_str());
+    }
+  } else {
+    ++m_counts.failed;
+    std::fprintf(m_err, "ikgen: error: %s (spec \"%s\"): %s\n", result.source->source.name.c_str(),
+                 result.output->spec->id.c_str(), result.message.c_str());
+  }
+  if (m_progress && m_total > 0) {
+    std::fprintf(m_err, "[%zu/%zu] %s", m_done, m_total, result.source->source.name.c_str());
+    std::fflush(m_err);
+  }
+}
+
+void Reporter::summary(double seconds, bool interrupted) {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  clear_progress();
+  std::fprintf(m_out, "%sgenerated %zu, already present %zu, failed %zu in %.2f s\n",
+               interrupted ? "interrupted: " : "", m_counts.generated, m_counts.up_to_date, m_counts.failed, seconds);
+  std::fflush(m_out);
+}
+
+ExitCode Reporter::exit_code(bool interrupted) const {
+  if (interrupted) return ExitCode::interrupted;
+  return m_counts.failed > 0 ? ExitCode::some_failed : ExitCode::success;
+}
+
+} // namespace ikgen

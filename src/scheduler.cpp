@@ -1,0 +1,125 @@
+#include "ikgen/scheduler.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <mutex>
+#include <opencv2/core/utility.hpp>
+#include <set>
+#include <sys/stat.h>
+#include <tbb/blocked_range.h>
+#include <tbb/info.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+#include <unistd.h>
+
+#include "ikgen/atomic_write.hpp"
+#include "ikgen/codecs.hpp"
+#include "ikgen/processors.hpp"
+
+namespace ikgen {
+namespace {
+
+// Reads a whole file with one fstat and sequential reads. Returns "" or the reason.
+std::string read_file(const std::filesystem::path& path, std::vector<unsigned char>& bytes) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::string("cannot read source: ") + std::strerror(errno);
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    ::close(fd);
+    return "cannot read source: not a regular file";
+  }
+  bytes.resize(static_cast<std::size_t>(info.st_size));
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const std::string reason = std::strerror(errno);
+      ::close(fd);
+      return "cannot read source: " + reason;
+    }
+    if (n == 0) break; // the file shrank while we read it
+    done += static_cast<std::size_t>(n);
+  }
+  bytes.resize(done);
+  ::close(fd);
+  return {};
+}
+
+JobResult make_output(const SourceJobs& source, const OutputJob& output, Image image) {
+  JobResult result{&source, &output, JobStatus::failed, {}, 0, 0};
+  try {
+    for (const ProcessorStep& step : output.spec->processors) image = apply_step(step, std::move(image));
+  } catch (const std::exception& e) {
+    result.message = e.what();
+    return result;
+  }
+  const ImageFormat format = output.spec->format.value_or(image.source_format);
+  EncodeResult encoded = encode_image(image, encode_settings(format, output.spec->options), output.spec->autoconvert);
+  if (!encoded.error.empty()) {
+    result.message = encoded.error;
+    return result;
+  }
+  result.message = write_file_atomically(output.path, encoded.bytes);
+  if (result.message.empty()) {
+    result.status = JobStatus::generated;
+    result.width = image.width();
+    result.height = image.height();
+  }
+  return result;
+}
+
+void process_source(const SourceJobs& source, const std::function<void(const JobResult&)>& emit) {
+  std::vector<unsigned char> bytes;
+  std::string error = read_file(source.source.path, bytes);
+  DecodeResult decoded;
+  if (error.empty()) {
+    decoded = decode_image(bytes);
+    error = decoded.error;
+  }
+  bytes = {}; // the encoded source is not needed once decoded
+  if (!decoded.image) {
+    for (const OutputJob& output : source.outputs) emit({&source, &output, JobStatus::failed, error, 0, 0});
+    return;
+  }
+  for (std::size_t i = 0; i < source.outputs.size(); ++i) {
+    // Every output starts from the same decode; the last one may consume it.
+    Image image = *decoded.image;
+    if (i + 1 < source.outputs.size()) image.pixels = decoded.image->pixels.clone();
+    emit(make_output(source, source.outputs[i], std::move(image)));
+  }
+}
+
+} // namespace
+
+std::vector<JobResult> generate(const std::vector<SourceJobs>& work, const ScheduleOptions& options) {
+  // Parallelism comes from running sources side by side; OpenCV's own thread pool would only
+  // oversubscribe the cores.
+  cv::setNumThreads(0);
+  const int threads = options.jobs > 0 ? options.jobs : tbb::info::default_concurrency();
+
+  std::vector<JobResult> results;
+  std::mutex mutex;
+  auto emit = [&](const JobResult& result) {
+    std::lock_guard<std::mutex> lock(mutex);
+    results.push_back(result);
+    if (options.on_result) options.on_result(result);
+  };
+
+  tbb::task_arena arena(threads);
+  arena.execute([&] {
+    // One task per source bounds memory to about one decoded image per worker thread.
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, work.size(), 1),
+                      [&](const tbb::blocked_range<std::size_t>& range) {
+                        for (std::size_t i = range.begin(); i != range.end(); ++i) {
+                          if (options.should_stop && options.should_stop()) return;
+                          process_source(work[i], emit);
+                        }
+                      },
+                      tbb::simple_partitioner());
+  });
+  return results;
+}
+
+} // namespace ikgen
