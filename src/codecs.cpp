@@ -1,0 +1,361 @@
+#include "ikgen/codecs.hpp"
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "ikgen/exif.hpp"
+
+namespace ikgen {
+namespace {
+
+using Bytes = std::span<const unsigned char>;
+
+bool starts_with(Bytes b, const void* prefix, size_t n) { return b.size() >= n && std::memcmp(b.data(), prefix, n) == 0; }
+
+uint32_t read_be16(Bytes b, size_t at) { return (uint32_t{b[at]} << 8) | b[at + 1]; }
+
+uint32_t read_be32(Bytes b, size_t at) {
+  return (uint32_t{b[at]} << 24) | (uint32_t{b[at + 1]} << 16) | (uint32_t{b[at + 2]} << 8) | b[at + 3];
+}
+
+uint32_t read_le32(Bytes b, size_t at) {
+  return uint32_t{b[at]} | (uint32_t{b[at + 1]} << 8) | (uint32_t{b[at + 2]} << 16) | (uint32_t{b[at + 3]} << 24);
+}
+
+constexpr unsigned char k_png_signature[] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
+
+// The completeness checks below exist because libjpeg treats a missing end of file as a warning
+// ("Premature end of JPEG file") and hands back an image padded with grey, which OpenCV returns
+// as a success. PIL raises "image file is truncated" for the same file (measured with Pillow 9.4,
+// even when only the final EOI is missing), so an incomplete source must fail its job rather than
+// produce a plausible-looking rendition. Bytes after the end marker are tolerated, as in PIL.
+
+// True when the marker stream reaches EOI: header segments are walked by their lengths, and
+// entropy-coded data after each SOS is scanned for the next real marker (FF 00 is a stuffed
+// byte, FF D0..D7 a restart marker). Progressive files have several scans; each is followed.
+bool jpeg_is_complete(Bytes b) {
+  size_t pos = 2; // after SOI
+  while (pos + 1 < b.size()) {
+    if (b[pos] != 0xFF) {
+      return false;
+    }
+    const unsigned char marker = b[pos + 1];
+    if (marker == 0xFF) {
+      ++pos;
+      continue;
+    }
+    pos += 2;
+    if (marker == 0xD9) {
+      return true;
+    }
+    if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
+      continue;
+    }
+    if (pos + 2 > b.size()) {
+      return false;
+    }
+    const size_t length = read_be16(b, pos);
+    if (length < 2 || length > b.size() - pos) {
+      return false;
+    }
+    pos += length;
+    if (marker != 0xDA) {
+      continue;
+    }
+    // Entropy-coded data: stop at the first FF that starts a marker other than RSTn.
+    while (pos + 1 < b.size()) {
+      if (b[pos] != 0xFF) {
+        ++pos;
+        continue;
+      }
+      const unsigned char next = b[pos + 1];
+      if (next == 0x00 || (next >= 0xD0 && next <= 0xD7)) {
+        pos += 2;
+      } else if (next == 0xFF) {
+        ++pos; // fill byte before a marker
+      } else {
+        break; // pos is at a marker
+      }
+    }
+  }
+  return false;
+}
+
+// True when the chunk list is intact up to and including IEND.
+bool png_is_complete(Bytes b) {
+  size_t pos = sizeof k_png_signature;
+  while (pos + 8 <= b.size()) {
+    const size_t length = read_be32(b, pos);
+    const size_t data_at = pos + 8;
+    if (length > b.size() - data_at || b.size() - data_at - length < 4) { // data and CRC must fit
+      return false;
+    }
+    if (std::memcmp(b.data() + pos + 4, "IEND", 4) == 0) {
+      return true;
+    }
+    pos = data_at + length + 4;
+  }
+  return false;
+}
+
+// True when the buffer holds as many bytes as the RIFF header announces.
+bool webp_is_complete(Bytes b) {
+  const uint64_t riff_size = read_le32(b, 4);
+  return riff_size >= 4 && riff_size + 8 <= b.size();
+}
+
+bool is_complete(Bytes b, ImageFormat format) {
+  switch (format) {
+  case ImageFormat::jpeg:
+    return jpeg_is_complete(b);
+  case ImageFormat::png:
+    return png_is_complete(b);
+  case ImageFormat::webp:
+    return webp_is_complete(b);
+  }
+  return false;
+}
+
+// OpenCV's exception text can span lines; a job's error message must not.
+std::string one_line(std::string text) {
+  for (char& c : text) {
+    if (c == '\n' || c == '\r') {
+      c = ' ';
+    }
+  }
+  while (!text.empty() && text.back() == ' ') {
+    text.pop_back();
+  }
+  return text;
+}
+
+// 16-bit samples to 8 bits, rounding to nearest: round(v*255/65535) = round(v/257). No v is
+// exactly halfway, so the rounding mode of convertTo does not matter.
+// (PIL differs: 16-bit RGB(A) PNGs keep the high byte, v>>8, and 16-bit grey opens as mode "I"
+// whose convert('RGB') clips at 255, turning most of the image white.)
+cv::Mat to_8bit(const cv::Mat& pixels) {
+  if (pixels.depth() == CV_8U) {
+    return pixels;
+  }
+  cv::Mat out;
+  pixels.convertTo(out, CV_8U, 1.0 / 257.0);
+  return out;
+}
+
+// Grey+alpha (should a decoder return it) becomes BGRA, the one layout that holds alpha here.
+cv::Mat grey_alpha_to_bgra(const cv::Mat& ga) {
+  std::vector<cv::Mat> planes;
+  cv::split(ga, planes);
+  cv::Mat bgra;
+  cv::merge(std::vector<cv::Mat>{planes[0], planes[0], planes[0], planes[1]}, bgra);
+  return bgra;
+}
+
+int option_int(const OutputOptions& options, const char* key, int fallback) {
+  const auto it = options.find(key);
+  if (it == options.end()) {
+    return fallback;
+  }
+  if (const double* number = std::get_if<double>(&it->second)) {
+    return static_cast<int>(std::lround(*number));
+  }
+  return fallback;
+}
+
+bool option_bool(const OutputOptions& options, const char* key, bool fallback) {
+  const auto it = options.find(key);
+  if (it == options.end()) {
+    return fallback;
+  }
+  if (const bool* flag = std::get_if<bool>(&it->second)) {
+    return *flag;
+  }
+  return fallback;
+}
+
+struct Prepared {
+  cv::Mat pixels;
+  std::string error;
+};
+
+// pilkit's prepare_image, for the layouts an Image can hold.
+Prepared prepare(const cv::Mat& pixels, ImageFormat format, bool autoconvert) {
+  const int channels = pixels.channels();
+  if (!autoconvert) {
+    if (channels == 4 && format == ImageFormat::jpeg) {
+      return {{}, "cannot write RGBA image as JPEG; set autoconvert: true"};
+    }
+    return {pixels, {}}; // grey stays grey (OpenCV's WebP writer expands it to RGB, as PIL does)
+  }
+  switch (channels) {
+  case 1: { // pilkit: every mode but RGBA and P goes through convert('RGB'), PNG included
+    cv::Mat bgr;
+    cv::cvtColor(pixels, bgr, cv::COLOR_GRAY2BGR);
+    return {bgr, {}};
+  }
+  case 4:
+    if (format == ImageFormat::jpeg) {
+      return {composite_on_white(pixels), {}};
+    }
+    // PNG keeps alpha, as in pilkit. WEBP keeps alpha too, which is a deliberate difference:
+    // pilkit composites RGBA on white for every format but PNG (and GIF), so its WebP renditions
+    // are always opaque even though WebP stores alpha well.
+    return {pixels, {}};
+  default:
+    return {pixels, {}};
+  }
+}
+
+} // namespace
+
+std::optional<ImageFormat> sniff_format(std::span<const unsigned char> bytes) {
+  if (bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF) {
+    return ImageFormat::jpeg;
+  }
+  if (starts_with(bytes, k_png_signature, sizeof k_png_signature)) {
+    return ImageFormat::png;
+  }
+  if (bytes.size() >= 12 && starts_with(bytes, "RIFF", 4) && std::memcmp(bytes.data() + 8, "WEBP", 4) == 0) {
+    return ImageFormat::webp;
+  }
+  return std::nullopt;
+}
+
+DecodeResult decode_image(std::span<const unsigned char> bytes) {
+  if (bytes.empty()) {
+    return {std::nullopt, "empty file"};
+  }
+  const std::optional<ImageFormat> format = sniff_format(bytes);
+  if (!format) {
+    return {std::nullopt, "not a JPEG, PNG or WebP image"};
+  }
+  if (!is_complete(bytes, *format)) {
+    return {std::nullopt, "truncated or corrupt image data"};
+  }
+  if (bytes.size() > static_cast<size_t>(INT32_MAX)) {
+    return {std::nullopt, "image file too large"};
+  }
+
+  Image image;
+  try {
+    // imdecode only reads the buffer; the cast is for cv::Mat's constructor. IMREAD_UNCHANGED
+    // keeps alpha and 16-bit samples, and does not apply the EXIF orientation: that is left
+    // to Transpose(auto), as in pilkit, where orientation is ignored without it.
+    const cv::Mat encoded(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<unsigned char*>(bytes.data()));
+    cv::Mat pixels = cv::imdecode(encoded, cv::IMREAD_UNCHANGED);
+    if (pixels.empty()) {
+      return {std::nullopt, "cannot decode image"};
+    }
+    if (pixels.depth() != CV_8U && pixels.depth() != CV_16U) {
+      return {std::nullopt, "cannot decode image: unsupported sample depth"};
+    }
+    pixels = to_8bit(pixels);
+    switch (pixels.channels()) {
+    case 1:
+    case 3:
+    case 4:
+      break;
+    case 2:
+      pixels = grey_alpha_to_bgra(pixels);
+      break;
+    default:
+      return {std::nullopt, "cannot decode image: unsupported number of channels"};
+    }
+    image.pixels = pixels;
+  } catch (const cv::Exception& e) {
+    return {std::nullopt, one_line("cannot decode image: " + e.err)};
+  } catch (const std::bad_alloc&) {
+    return {std::nullopt, "cannot decode image: out of memory"};
+  } catch (const std::exception& e) {
+    return {std::nullopt, one_line(std::string("cannot decode image: ") + e.what())};
+  }
+  image.orientation = read_exif_orientation(bytes, *format);
+  image.source_format = *format;
+  return {std::move(image), {}};
+}
+
+EncodeSettings encode_settings(ImageFormat format, const OutputOptions& options) {
+  EncodeSettings settings;
+  settings.format = format;
+  settings.progressive = option_bool(options, "progressive", false);
+  settings.lossless = option_bool(options, "lossless", false);
+  switch (format) {
+  case ImageFormat::jpeg:
+    settings.quality = option_int(options, "quality", 75);
+    settings.optimize = option_bool(options, "optimize", true); // imagekit's prepare_image adds optimize=True
+    break;
+  case ImageFormat::png:
+    settings.optimize = option_bool(options, "optimize", false);
+    // Pillow's zip encoder uses Z_BEST_COMPRESSION whenever optimize is set, ignoring
+    // compress_level (measured: optimize=True with compress_level=1 gives the level-9 bytes).
+    settings.compress_level = settings.optimize ? 9 : option_int(options, "compress_level", 6);
+    break;
+  case ImageFormat::webp:
+    settings.quality = option_int(options, "quality", 80);
+    settings.optimize = false;
+    break;
+  }
+  return settings;
+}
+
+EncodeResult encode_image(const Image& image, const EncodeSettings& settings, bool autoconvert) {
+  const char* name = format_name(settings.format);
+  if (image.pixels.empty()) {
+    return {{}, std::string("cannot encode an empty image as ") + name};
+  }
+  const int channels = image.pixels.channels();
+  if (image.pixels.depth() != CV_8U || (channels != 1 && channels != 3 && channels != 4)) {
+    return {{}, std::string("cannot encode image as ") + name + ": unsupported pixel layout"};
+  }
+
+  EncodeResult result;
+  try {
+    const Prepared prepared = prepare(image.pixels, settings.format, autoconvert);
+    if (!prepared.error.empty()) {
+      return {{}, prepared.error};
+    }
+    std::vector<int> params;
+    const char* extension = ".jpg";
+    switch (settings.format) {
+    case ImageFormat::jpeg: {
+      // OpenCV 4.6 has no IMWRITE_JPEG_SAMPLING_FACTOR (added in 4.7); its writer keeps
+      // libjpeg's jpeg_set_defaults() sampling, which is 4:2:0 for colour, PIL's default too.
+      const int quality = settings.quality < 0 ? 75 : settings.quality;
+      params = {cv::IMWRITE_JPEG_QUALITY,     quality,
+                cv::IMWRITE_JPEG_PROGRESSIVE, settings.progressive ? 1 : 0,
+                cv::IMWRITE_JPEG_OPTIMIZE,    settings.optimize ? 1 : 0};
+      break;
+    }
+    case ImageFormat::png: {
+      extension = ".png";
+      const int level = settings.compress_level < 0 ? (settings.optimize ? 9 : 6) : settings.compress_level;
+      params = {cv::IMWRITE_PNG_COMPRESSION, level};
+      break;
+    }
+    case ImageFormat::webp: {
+      extension = ".webp";
+      // OpenCV's WebP writer switches to lossless for any quality above 100.
+      const int quality = settings.lossless ? 101 : (settings.quality < 0 ? 80 : settings.quality);
+      params = {cv::IMWRITE_WEBP_QUALITY, quality};
+      break;
+    }
+    }
+    if (!cv::imencode(extension, prepared.pixels, result.bytes, params) || result.bytes.empty()) {
+      return {{}, std::string("cannot encode image as ") + name};
+    }
+  } catch (const cv::Exception& e) {
+    return {{}, one_line(std::string("cannot encode image as ") + name + ": " + e.err)};
+  } catch (const std::bad_alloc&) {
+    return {{}, std::string("cannot encode image as ") + name + ": out of memory"};
+  } catch (const std::exception& e) { // a job's failure must not escape into a TBB worker
+    return {{}, one_line(std::string("cannot encode image as ") + name + ": " + e.what())};
+  }
+  return result;
+}
+
+} // namespace ikgen

@@ -1,0 +1,609 @@
+#include "ikgen/processors.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include <opencv2/core.hpp>
+
+#include "ikgen/resample.hpp"
+
+// Each processor reproduces pilkit 2.0 on Pillow 9.4, including its rounding (Python's
+// int(round(x)) rounds half to even; int(x) truncates toward zero) and its output modes: a real
+// resize and every canvas operation return RGBA, a skipped resize returns the image untouched.
+// See /work/shared/PILKIT.md for the measured behaviour these functions follow.
+
+namespace ikgen {
+
+// ---- StepParams ---------------------------------------------------------------------------------
+
+StepParams::StepParams(const ProcessorStep& step, const std::vector<ParamDef>& defs) {
+  for (const ParamDef& def : defs) {
+    const auto given = step.params.find(std::string(def.name));
+    if (given != step.params.end() && !std::holds_alternative<std::monostate>(given->second)) {
+      m_values.emplace(std::string(def.name), given->second);
+    } else if (!std::holds_alternative<std::monostate>(def.default_value)) {
+      m_values.emplace(std::string(def.name), def.default_value);
+    }
+  }
+}
+
+bool StepParams::has(std::string_view name) const { return m_values.find(name) != m_values.end(); }
+
+const ParamValue& StepParams::value(std::string_view name) const {
+  const auto found = m_values.find(name);
+  if (found == m_values.end()) throw std::runtime_error("missing parameter \"" + std::string(name) + "\"");
+  return found->second;
+}
+
+namespace {
+
+template <typename T>
+const T& get_as(const ParamValue& value, std::string_view name) {
+  if (const T* typed = std::get_if<T>(&value)) return *typed;
+  throw std::runtime_error("parameter \"" + std::string(name) + "\" has the wrong type");
+}
+
+} // namespace
+
+int StepParams::integer(std::string_view name) const {
+  return static_cast<int>(std::lround(get_as<double>(value(name), name)));
+}
+
+double StepParams::number(std::string_view name) const { return get_as<double>(value(name), name); }
+
+bool StepParams::boolean(std::string_view name) const { return get_as<bool>(value(name), name); }
+
+std::optional<bool> StepParams::optional_boolean(std::string_view name) const {
+  if (!has(name)) return std::nullopt;
+  return get_as<bool>(value(name), name);
+}
+
+const std::vector<double>& StepParams::numbers(std::string_view name) const {
+  return get_as<std::vector<double>>(value(name), name);
+}
+
+const std::vector<std::string>& StepParams::names(std::string_view name) const {
+  return get_as<std::vector<std::string>>(value(name), name);
+}
+
+namespace {
+
+// ---- shared geometry ---------------------------------------------------------------------------
+
+// Python's int(round(x)): round half to even (nearbyint under the default rounding mode).
+int round_half_even(double x) { return static_cast<int>(std::nearbyint(x)); }
+
+cv::Mat as_rgba(const cv::Mat& pixels) {
+  return pixels.channels() == 4 ? pixels : convert_pixels(pixels, PixelMode::rgba);
+}
+
+// pilkit Resize: only resizes when upscaling is allowed or the target is strictly smaller in
+// both dimensions. A real resize converts to RGBA first; a skipped one returns the image as is.
+Image resize(Image image, int width, int height, bool upscale) {
+  if (!(upscale || (width < image.width() && height < image.height()))) return image;
+  if (width < 1 || height < 1) {
+    throw std::runtime_error("cannot resize " + std::to_string(image.width()) + "x" + std::to_string(image.height()) +
+                             " to " + std::to_string(width) + "x" + std::to_string(height) + ": no pixels would be left");
+  }
+  image.pixels = resample_lanczos(as_rgba(image.pixels), width, height);
+  return image;
+}
+
+Image resize_to_cover(Image image, int width, int height, bool upscale) {
+  const double ratio = std::max(static_cast<double>(width) / image.width(), static_cast<double>(height) / image.height());
+  const int new_width = round_half_even(image.width() * ratio);
+  const int new_height = round_half_even(image.height() * ratio);
+  return resize(std::move(image), new_width, new_height, upscale);
+}
+
+// Where ResizeCanvas puts the old image: at a fractional anchor, or at an explicit offset.
+struct Placement {
+  std::optional<std::array<double, 2>> anchor; // nullopt: use x, y
+  int x = 0;
+  int y = 0;
+};
+
+constexpr std::array<double, 2> k_center = {0.5, 0.5};
+
+// pilkit's ResizeCanvas(color, anchor, x, y): with neither anchor nor x/y the anchor is centre.
+Placement placement_from(const StepParams& params) {
+  Placement placement;
+  if (params.has("x") || params.has("y")) {
+    placement.x = params.has("x") ? params.integer("x") : 0;
+    placement.y = params.has("y") ? params.integer("y") : 0;
+  } else if (params.has("anchor") && params.numbers("anchor").size() == 2) {
+    placement.anchor = std::array<double, 2>{params.numbers("anchor")[0], params.numbers("anchor")[1]};
+  } else {
+    placement.anchor = k_center;
+  }
+  return placement;
+}
+
+// RGBA colour from the parameter (3 values get alpha 255); transparent white when absent.
+cv::Scalar canvas_color(const StepParams& params, std::string_view name) {
+  if (!params.has(name)) return cv::Scalar(255, 255, 255, 0);
+  const std::vector<double>& rgba = params.numbers(name);
+  if (rgba.size() < 3) throw std::runtime_error("colour \"" + std::string(name) + "\" needs 3 or 4 values");
+  return cv::Scalar(rgba[2], rgba[1], rgba[0], rgba.size() > 3 ? rgba[3] : 255.0); // BGRA
+}
+
+// pilkit ResizeCanvas: a new RGBA canvas of the colour, with the image pasted as a plain copy
+// (RGBA pixels replace the canvas, alpha included; grey and RGB become opaque), clipped to the
+// canvas, so negative offsets select a window of the image.
+Image resize_canvas(Image image, int width, int height, const cv::Scalar& color, const Placement& placement) {
+  int x = placement.x;
+  int y = placement.y;
+  if (placement.anchor) {
+    // int() truncates toward zero, for enlarging and for cropping alike.
+    x = static_cast<int>(static_cast<double>(width - image.width()) * (*placement.anchor)[0]);
+    y = static_cast<int>(static_cast<double>(height - image.height()) * (*placement.anchor)[1]);
+  }
+  cv::Mat canvas(height, width, CV_8UC4, color);
+  const cv::Rect target = cv::Rect(x, y, image.width(), image.height()) & cv::Rect(0, 0, width, height);
+  if (!target.empty()) {
+    const cv::Mat source = as_rgba(image.pixels);
+    source(cv::Rect(target.x - x, target.y - y, target.width, target.height)).copyTo(canvas(target));
+  }
+  image.pixels = canvas;
+  return image;
+}
+
+Image crop(Image image, int width, int height, const Placement& placement) {
+  const int new_width = std::min(image.width(), width);
+  const int new_height = std::min(image.height(), height);
+  return resize_canvas(std::move(image), new_width, new_height, cv::Scalar(255, 255, 255, 0), placement);
+}
+
+// ---- SmartCrop ---------------------------------------------------------------------------------
+
+// pilkit's histogram_entropy: -sum(p * log2(p)) over the concatenated histograms of every band
+// of the current mode, in PIL's band order (R, G, B, A), summed left to right as Python does.
+double histogram_entropy(const cv::Mat& region) {
+  const int channels = region.channels();
+  std::vector<std::int64_t> histogram(static_cast<std::size_t>(channels) * 256, 0);
+  // PIL band index for each OpenCV channel (BGR(A) -> R, G, B, A).
+  const std::array<int, 4> band = channels == 1 ? std::array<int, 4>{0, 0, 0, 0} : std::array<int, 4>{2, 1, 0, 3};
+  for (int y = 0; y < region.rows; ++y) {
+    const std::uint8_t* p = region.ptr<std::uint8_t>(y);
+    for (int x = 0; x < region.cols; ++x, p += channels) {
+      for (int ch = 0; ch < channels; ++ch) ++histogram[static_cast<std::size_t>(band[ch]) * 256 + p[ch]];
+    }
+  }
+  const double total = static_cast<double>(region.total()) * channels;
+  const double log2 = std::log(2.0);
+  double sum = 0.0;
+  for (const std::int64_t count : histogram) {
+    if (count == 0) continue;
+    const double p = static_cast<double>(count) / total;
+    sum += p * (std::log(p) / log2); // math.log(p, 2) is log(p) / log(2)
+  }
+  return -sum;
+}
+
+// How much to cut from the start and from the end of an axis (pilkit compare_entropy).
+std::pair<int, int> compare_entropy(const cv::Mat& start_slice, const cv::Mat& end_slice, int slice, int difference) {
+  const double start = histogram_entropy(start_slice);
+  const double end = histogram_entropy(end_slice);
+  if (end != 0.0 && std::abs(start / end - 1) < 0.01) {
+    if (difference >= slice * 2) return {slice, slice};
+    const int half = slice / 2;
+    return {half, slice - half};
+  }
+  if (start > end) return {0, slice};
+  return {slice, 0};
+}
+
+// pilkit SmartCrop: whittles away the lower-entropy end of each axis, X first; keeps the mode.
+Image smart_crop(Image image, int width, int height) {
+  const int source_x = image.width();
+  const int source_y = image.height();
+  int diff_x = source_x - std::min(source_x, width);
+  int diff_y = source_y - std::min(source_y, height);
+  int left = 0;
+  int top = 0;
+  int right = source_x;
+  int bottom = source_y;
+  const cv::Mat& m = image.pixels;
+  while (diff_x > 0) {
+    const int slice = std::min(diff_x, std::max(diff_x / 5, 10));
+    const auto [add, remove] = compare_entropy(m(cv::Rect(left, 0, slice, source_y)),
+                                               m(cv::Rect(right - slice, 0, slice, source_y)), slice, diff_x);
+    left += add;
+    right -= remove;
+    diff_x -= add + remove;
+  }
+  // As in pilkit, the Y slices span the full source width, not just the columns kept above.
+  while (diff_y > 0) {
+    const int slice = std::min(diff_y, std::max(diff_y / 5, 10));
+    const auto [add, remove] = compare_entropy(m(cv::Rect(0, top, source_x, slice)),
+                                               m(cv::Rect(0, bottom - slice, source_x, slice)), slice, diff_y);
+    top += add;
+    bottom -= remove;
+    diff_y -= add + remove;
+  }
+  image.pixels = m(cv::Rect(left, top, right - left, bottom - top)).clone();
+  return image;
+}
+
+Image smart_resize(Image image, int width, int height, bool upscale) {
+  return smart_crop(resize_to_cover(std::move(image), width, height, upscale), width, height);
+}
+
+// ---- ResizeToFit ---------------------------------------------------------------------------------
+
+Image resize_to_fit(Image image, std::optional<int> width, std::optional<int> height, bool upscale) {
+  double ratio = 0;
+  if (width && height) {
+    ratio = std::min(static_cast<double>(*width) / image.width(), static_cast<double>(*height) / image.height());
+  } else if (height) {
+    ratio = static_cast<double>(*height) / image.height();
+  } else if (width) {
+    ratio = static_cast<double>(*width) / image.width();
+  } else {
+    throw std::runtime_error("ResizeToFit needs \"width\" or \"height\"");
+  }
+  const int new_width = round_half_even(image.width() * ratio);
+  const int new_height = round_half_even(image.height() * ratio);
+  return resize(std::move(image), new_width, new_height, upscale);
+}
+
+std::optional<int> optional_dimension(const StepParams& params, std::string_view name) {
+  if (!params.has(name)) return std::nullopt;
+  return params.integer(name);
+}
+
+// ---- Transpose ---------------------------------------------------------------------------------
+
+// The PIL transpose methods pilkit's Transpose exposes, by their pilkit attribute names.
+cv::Mat transpose_pixels(const cv::Mat& pixels, std::string_view method) {
+  cv::Mat out;
+  if (method == "flip_horizontal") cv::flip(pixels, out, 1);          // PIL FLIP_LEFT_RIGHT
+  else if (method == "flip_vertical") cv::flip(pixels, out, 0);       // PIL FLIP_TOP_BOTTOM
+  else if (method == "rotate_90") cv::rotate(pixels, out, cv::ROTATE_90_COUNTERCLOCKWISE); // PIL ROTATE_90
+  else if (method == "rotate_180") cv::rotate(pixels, out, cv::ROTATE_180);
+  else if (method == "rotate_270") cv::rotate(pixels, out, cv::ROTATE_90_CLOCKWISE); // PIL ROTATE_270
+  else throw std::runtime_error("unknown transpose method \"" + std::string(method) + "\"");
+  return out;
+}
+
+// pilkit's _EXIF_ORIENTATION_STEPS.
+std::vector<std::string_view> orientation_steps(int orientation) {
+  switch (orientation) {
+  case 2: return {"flip_horizontal"};
+  case 3: return {"rotate_180"};
+  case 4: return {"flip_vertical"};
+  case 5: return {"rotate_270", "flip_horizontal"};
+  case 6: return {"rotate_270"};
+  case 7: return {"rotate_90", "flip_horizontal"};
+  case 8: return {"rotate_90"};
+  default: return {};
+  }
+}
+
+Image transpose(Image image, const StepParams& params) {
+  const std::vector<std::string> methods =
+      params.has("methods") ? params.names("methods") : std::vector<std::string>{"auto"};
+  if (methods.empty() || std::find(methods.begin(), methods.end(), "auto") != methods.end()) {
+    // DELIBERATE DIFFERENCE from pilkit: pilkit reads the EXIF orientation from the opened file
+    // and so silently does nothing once another processor has returned a new image. ikgen
+    // carries the orientation with the image and applies it wherever the step sits.
+    for (const std::string_view step : orientation_steps(image.orientation)) {
+      image.pixels = transpose_pixels(image.pixels, step);
+    }
+    image.orientation = 1;
+    return image;
+  }
+  for (const std::string& method : methods) image.pixels = transpose_pixels(image.pixels, method);
+  return image;
+}
+
+// ---- Adjust (PIL ImageEnhance) -----------------------------------------------------------------
+
+// PIL's Image.blend(degenerate, image, factor) on every byte, alpha included: computed in single
+// precision as Pillow's ImagingBlend does, truncated toward zero and clipped to 0..255.
+void blend_into(const cv::Mat& degenerate, cv::Mat& image, float factor) {
+  for (int y = 0; y < image.rows; ++y) {
+    const std::uint8_t* d = degenerate.ptr<std::uint8_t>(y);
+    std::uint8_t* p = image.ptr<std::uint8_t>(y);
+    const int n = image.cols * image.channels();
+    for (int i = 0; i < n; ++i) {
+      const float v = static_cast<float>(d[i]) + factor * static_cast<float>(static_cast<int>(p[i]) - static_cast<int>(d[i]));
+      p[i] = v <= 0.0f ? 0 : v >= 255.0f ? 255 : static_cast<std::uint8_t>(v);
+    }
+  }
+}
+
+inline std::uint8_t luma_bgr(const std::uint8_t* p) {
+  return static_cast<std::uint8_t>((p[2] * 19595u + p[1] * 38470u + p[0] * 7471u + 0x8000u) >> 16);
+}
+
+// ImageEnhance.Color: blend with the image's grey (RGBA -> LA -> RGBA), alpha kept.
+cv::Mat color_degenerate(const cv::Mat& bgra) {
+  cv::Mat out(bgra.size(), CV_8UC4);
+  for (int y = 0; y < bgra.rows; ++y) {
+    const std::uint8_t* p = bgra.ptr<std::uint8_t>(y);
+    std::uint8_t* o = out.ptr<std::uint8_t>(y);
+    for (int x = 0; x < bgra.cols * 4; x += 4) {
+      o[x] = o[x + 1] = o[x + 2] = luma_bgr(p + x);
+      o[x + 3] = p[x + 3];
+    }
+  }
+  return out;
+}
+
+// ImageEnhance.Brightness: blend with black of the same alpha.
+cv::Mat brightness_degenerate(const cv::Mat& bgra) {
+  cv::Mat out(bgra.size(), CV_8UC4, cv::Scalar(0, 0, 0, 0));
+  const int from_to[] = {3, 3};
+  cv::mixChannels(&bgra, 1, &out, 1, from_to, 1);
+  return out;
+}
+
+// ImageEnhance.Contrast: blend with a uniform grey int(mean(L) + 0.5), alpha kept.
+cv::Mat contrast_degenerate(const cv::Mat& bgra) {
+  std::int64_t sum = 0;
+  for (int y = 0; y < bgra.rows; ++y) {
+    const std::uint8_t* p = bgra.ptr<std::uint8_t>(y);
+    for (int x = 0; x < bgra.cols * 4; x += 4) sum += luma_bgr(p + x);
+  }
+  const double mean = static_cast<double>(sum) / static_cast<double>(bgra.total());
+  const double grey = static_cast<int>(mean + 0.5);
+  cv::Mat out(bgra.size(), CV_8UC4, cv::Scalar(grey, grey, grey, 0));
+  const int from_to[] = {3, 3};
+  cv::mixChannels(&bgra, 1, &out, 1, from_to, 1);
+  return out;
+}
+
+// ImageEnhance.Sharpness: blend with PIL's SMOOTH 3x3 filter ([1 1 1; 1 5 1; 1 1 1] / 13), whose
+// border pixels are copied unchanged. Float arithmetic in Pillow's order (ImagingFilter3x3).
+cv::Mat sharpness_degenerate(const cv::Mat& bgra) {
+  cv::Mat out = bgra.clone();
+  if (bgra.rows < 3 || bgra.cols < 3) return out;
+  const float edge = static_cast<float>(1.0 / 13.0);
+  const float middle = static_cast<float>(5.0 / 13.0);
+  for (int y = 1; y < bgra.rows - 1; ++y) {
+    const std::uint8_t* above = bgra.ptr<std::uint8_t>(y - 1);
+    const std::uint8_t* row = bgra.ptr<std::uint8_t>(y);
+    const std::uint8_t* below = bgra.ptr<std::uint8_t>(y + 1);
+    std::uint8_t* o = out.ptr<std::uint8_t>(y);
+    for (int i = 4; i < (bgra.cols - 1) * 4; ++i) {
+      float ss = 0.5f; // Pillow adds 0.5 to the offset once, to round
+      ss += static_cast<float>(below[i - 4]) * edge + static_cast<float>(below[i]) * edge +
+            static_cast<float>(below[i + 4]) * edge;
+      ss += static_cast<float>(row[i - 4]) * edge + static_cast<float>(row[i]) * middle +
+            static_cast<float>(row[i + 4]) * edge;
+      ss += static_cast<float>(above[i - 4]) * edge + static_cast<float>(above[i]) * edge +
+            static_cast<float>(above[i + 4]) * edge;
+      o[i] = ss <= 0.0f ? 0 : ss >= 255.0f ? 255 : static_cast<std::uint8_t>(ss);
+    }
+  }
+  // putalpha(original alpha)
+  const int from_to[] = {3, 3};
+  cv::mixChannels(&bgra, 1, &out, 1, from_to, 1);
+  return out;
+}
+
+Image adjust(Image image, const StepParams& params) {
+  cv::Mat pixels = convert_pixels(image.pixels, PixelMode::rgba);
+  struct Enhancement {
+    std::string_view name;
+    cv::Mat (*degenerate)(const cv::Mat&);
+  };
+  static const std::array<Enhancement, 4> enhancements = {{{"color", color_degenerate},
+                                                           {"brightness", brightness_degenerate},
+                                                           {"contrast", contrast_degenerate},
+                                                           {"sharpness", sharpness_degenerate}}};
+  for (const Enhancement& enhancement : enhancements) {
+    const double factor = params.has(enhancement.name) ? params.number(enhancement.name) : 1.0;
+    if (factor == 1.0) continue; // pilkit skips a factor of exactly 1.0
+    const cv::Mat degenerate = enhancement.degenerate(pixels);
+    blend_into(degenerate, pixels, static_cast<float>(factor));
+  }
+  image.pixels = pixels;
+  return image;
+}
+
+// ---- parameter rules ---------------------------------------------------------------------------
+
+std::string anchor_or_xy(const StepParams& params) {
+  if (params.has("anchor") && (params.has("x") || params.has("y"))) {
+    return "\"anchor\" cannot be combined with \"x\"/\"y\"; use one or the other";
+  }
+  return "";
+}
+
+std::string fit_rules(const StepParams& params) {
+  if (!params.has("width") && !params.has("height")) return "needs \"width\" or \"height\" (or both)";
+  if (params.has("mat_color") && !(params.has("width") && params.has("height"))) {
+    return "\"mat_color\" needs both \"width\" and \"height\"";
+  }
+  return "";
+}
+
+// pilkit Thumbnail's choice of processor, resolved from its parameters.
+enum class ThumbnailKind { smart_resize, resize_to_fill, resize_to_fit };
+
+ThumbnailKind thumbnail_kind(const StepParams& params) {
+  const std::optional<bool> crop = params.optional_boolean("crop");
+  const bool both = params.has("width") && params.has("height");
+  if (params.has("anchor")) {
+    // An empty anchor stands for pilkit's anchor='auto' (entropy crop).
+    return params.numbers("anchor").empty() ? ThumbnailKind::smart_resize : ThumbnailKind::resize_to_fill;
+  }
+  if (!crop) return both ? ThumbnailKind::smart_resize : ThumbnailKind::resize_to_fit;
+  return *crop ? ThumbnailKind::resize_to_fill : ThumbnailKind::resize_to_fit;
+}
+
+std::string thumbnail_rules(const StepParams& params) {
+  const std::optional<bool> crop = params.optional_boolean("crop");
+  if (params.has("anchor") && crop == false) {
+    return "\"anchor\" cannot be combined with \"crop: false\"; remove one of them";
+  }
+  if (!params.has("width") && !params.has("height")) return "needs \"width\" or \"height\" (or both)";
+  const bool cropping = params.has("anchor") || crop == true;
+  if (cropping && !(params.has("width") && params.has("height"))) {
+    return "cropping needs both \"width\" and \"height\"; give both or set \"crop: false\"";
+  }
+  return "";
+}
+
+Image thumbnail(Image image, const StepParams& params) {
+  // upscale defaults to None in pilkit, which never enlarges.
+  const bool upscale = params.optional_boolean("upscale").value_or(false);
+  switch (thumbnail_kind(params)) {
+  case ThumbnailKind::smart_resize:
+    return smart_resize(std::move(image), params.integer("width"), params.integer("height"), upscale);
+  case ThumbnailKind::resize_to_fill: {
+    const int width = params.integer("width");
+    const int height = params.integer("height");
+    image = resize_to_cover(std::move(image), width, height, upscale);
+    return crop(std::move(image), width, height, placement_from(params));
+  }
+  case ThumbnailKind::resize_to_fit:
+    break;
+  }
+  return resize_to_fit(std::move(image), optional_dimension(params, "width"), optional_dimension(params, "height"),
+                       upscale);
+}
+
+// ---- the registry ------------------------------------------------------------------------------
+
+ParamDef required_dimension(std::string_view name) { return {name, ParamKind::dimension, std::monostate{}, true}; }
+ParamDef optional_dimension_def(std::string_view name) { return {name, ParamKind::dimension, std::monostate{}}; }
+ParamDef upscale_def() { return {"upscale", ParamKind::boolean, true}; }
+ParamDef optional_def(std::string_view name, ParamKind kind) { return {name, kind, std::monostate{}}; }
+
+std::vector<ProcessorDef> make_registry() {
+  std::vector<ProcessorDef> registry;
+
+  registry.push_back({"Resize", "resize to exactly width x height, ignoring the aspect ratio",
+                      {required_dimension("width"), required_dimension("height"), upscale_def()}, nullptr,
+                      [](Image image, const StepParams& p) {
+                        return resize(std::move(image), p.integer("width"), p.integer("height"), p.boolean("upscale"));
+                      }});
+
+  registry.push_back({"ResizeToCover", "resize to the smallest size that covers width x height, keeping the aspect ratio",
+                      {required_dimension("width"), required_dimension("height"), upscale_def()}, nullptr,
+                      [](Image image, const StepParams& p) {
+                        return resize_to_cover(std::move(image), p.integer("width"), p.integer("height"),
+                                               p.boolean("upscale"));
+                      }});
+
+  registry.push_back({"ResizeToFill", "resize to cover width x height, then crop to exactly that size at the anchor",
+                      {required_dimension("width"), required_dimension("height"), optional_def("anchor", ParamKind::anchor),
+                       upscale_def()},
+                      nullptr,
+                      [](Image image, const StepParams& p) {
+                        const int width = p.integer("width");
+                        const int height = p.integer("height");
+                        image = resize_to_cover(std::move(image), width, height, p.boolean("upscale"));
+                        return crop(std::move(image), width, height, placement_from(p));
+                      }});
+
+  registry.push_back({"ResizeToFit", "resize to fit within width x height, optionally matted to exactly that size",
+                      {optional_dimension_def("width"), optional_dimension_def("height"), upscale_def(),
+                       optional_def("mat_color", ParamKind::color),
+                       {"anchor", ParamKind::anchor, std::vector<double>{0.5, 0.5}}},
+                      fit_rules,
+                      [](Image image, const StepParams& p) {
+                        image = resize_to_fit(std::move(image), optional_dimension(p, "width"),
+                                              optional_dimension(p, "height"), p.boolean("upscale"));
+                        if (!p.has("mat_color")) return image;
+                        return resize_canvas(std::move(image), p.integer("width"), p.integer("height"),
+                                             canvas_color(p, "mat_color"), placement_from(p));
+                      }});
+
+  registry.push_back({"SmartResize", "resize to cover width x height, then crop away the ends with the least detail",
+                      {required_dimension("width"), required_dimension("height"), upscale_def()}, nullptr,
+                      [](Image image, const StepParams& p) {
+                        return smart_resize(std::move(image), p.integer("width"), p.integer("height"),
+                                            p.boolean("upscale"));
+                      }});
+
+  registry.push_back({"Crop", "crop to at most width x height at the anchor or at x/y; never enlarges",
+                      {required_dimension("width"), required_dimension("height"), optional_def("anchor", ParamKind::anchor),
+                       optional_def("x", ParamKind::integer), optional_def("y", ParamKind::integer)},
+                      anchor_or_xy,
+                      [](Image image, const StepParams& p) {
+                        return crop(std::move(image), p.integer("width"), p.integer("height"), placement_from(p));
+                      }});
+
+  registry.push_back({"SmartCrop", "crop to at most width x height, cutting away the ends with the least detail",
+                      {required_dimension("width"), required_dimension("height")}, nullptr,
+                      [](Image image, const StepParams& p) {
+                        return smart_crop(std::move(image), p.integer("width"), p.integer("height"));
+                      }});
+
+  registry.push_back({"Thumbnail", "fill (crop) or fit width x height; never enlarges unless upscale is true",
+                      {optional_dimension_def("width"), optional_dimension_def("height"),
+                       optional_def("anchor", ParamKind::anchor), optional_def("crop", ParamKind::optional_boolean),
+                       optional_def("upscale", ParamKind::optional_boolean)},
+                      thumbnail_rules, thumbnail});
+
+  registry.push_back({"ResizeCanvas", "set the canvas to width x height, placing the image at the anchor or at x/y",
+                      {required_dimension("width"), required_dimension("height"), optional_def("color", ParamKind::color),
+                       optional_def("anchor", ParamKind::anchor), optional_def("x", ParamKind::integer),
+                       optional_def("y", ParamKind::integer)},
+                      anchor_or_xy,
+                      [](Image image, const StepParams& p) {
+                        return resize_canvas(std::move(image), p.integer("width"), p.integer("height"),
+                                             canvas_color(p, "color"), placement_from(p));
+                      }});
+
+  registry.push_back({"AddBorder", "add a border of the given thickness (n or [top, right, bottom, left]) and colour",
+                      {{"thickness", ParamKind::thickness, std::monostate{}, true}, optional_def("color", ParamKind::color)},
+                      nullptr,
+                      [](Image image, const StepParams& p) {
+                        const std::vector<double>& t = p.numbers("thickness");
+                        if (t.size() != 4) throw std::runtime_error("border thickness needs 4 values");
+                        const int top = static_cast<int>(t[0]);
+                        const int right = static_cast<int>(t[1]);
+                        const int bottom = static_cast<int>(t[2]);
+                        const int left = static_cast<int>(t[3]);
+                        const int width = image.width() + left + right;
+                        const int height = image.height() + top + bottom;
+                        return resize_canvas(std::move(image), width, height, canvas_color(p, "color"),
+                                             Placement{std::nullopt, left, top});
+                      }});
+
+  registry.push_back({"Transpose", "rotate or flip; \"auto\" applies the source's EXIF orientation",
+                      {{"methods", ParamKind::methods, std::vector<std::string>{"auto"}, false,
+                        {"auto", "flip_horizontal", "flip_vertical", "rotate_90", "rotate_180", "rotate_270"}}},
+                      nullptr, transpose});
+
+  registry.push_back({"Adjust", "change colour saturation, brightness, contrast and sharpness (1.0 keeps each)",
+                      {{"color", ParamKind::factor, 1.0},
+                       {"brightness", ParamKind::factor, 1.0},
+                       {"contrast", ParamKind::factor, 1.0},
+                       {"sharpness", ParamKind::factor, 1.0}},
+                      nullptr, adjust});
+
+  return registry;
+}
+
+} // namespace
+
+const std::vector<ProcessorDef>& processor_registry() {
+  static const std::vector<ProcessorDef> registry = make_registry();
+  return registry;
+}
+
+const ProcessorDef* find_processor(std::string_view name) {
+  for (const ProcessorDef& def : processor_registry()) {
+    if (def.name == name) return &def;
+  }
+  return nullptr;
+}
+
+Image apply_step(const ProcessorStep& step, Image image) {
+  const ProcessorDef* def = find_processor(step.name);
+  if (!def) throw std::runtime_error("unknown processor \"" + step.name + "\"");
+  return def->apply(std::move(image), StepParams(step, def->params));
+}
+
+} // namespace ikgen

@@ -1,0 +1,136 @@
+#include <doctest/doctest.h>
+
+#include "ikgen/config.hpp"
+#include "ikgen/error.hpp"
+
+using ikgen::parse_project;
+using ikgen::Project;
+
+namespace {
+
+Project parse(const std::string& text) { return parse_project(text, "specs.yaml", "/srv/site"); }
+
+const char* const k_minimal = R"(storage:
+  root: media
+specs:
+  - id: thumb
+    processors:
+      - ResizeToFill: {width: 100, height: 100}
+    format: JPEG
+source_groups:
+  - id: photos
+    specs: [thumb]
+    include: ["photos/**/*.jpg"]
+)";
+
+// k_minimal with one line replaced (1-based), to aim errors at known places.
+std::string with_line(int line, const std::string& replacement) {
+  std::string text = k_minimal;
+  std::size_t start = 0;
+  for (int i = 1; i < line; ++i) start = text.find('\n', start) + 1;
+  const std::size_t end = text.find('\n', start);
+  return text.replace(start, end - start, replacement);
+}
+
+} // namespace
+
+TEST_CASE("load_project: a minimal project and its defaults") {
+  const Project project = parse(k_minimal);
+  CHECK(project.storage_root == "/srv/site/media");
+  CHECK(project.cache_dir == "CACHE/images");
+  CHECK(project.namer == ikgen::Namer::source_name_as_path);
+  REQUIRE(project.specs.size() == 1);
+  CHECK(project.specs[0].id == "thumb");
+  CHECK(project.specs[0].format == ikgen::ImageFormat::jpeg);
+  CHECK(project.specs[0].autoconvert);
+  REQUIRE(project.specs[0].processors.size() == 1);
+  CHECK(project.specs[0].processors[0].name == "ResizeToFill");
+  CHECK(std::get<double>(project.specs[0].processors[0].params.at("width")) == 100);
+  CHECK(project.source_groups[0].include == std::vector<std::string>{"photos/**/*.jpg"});
+}
+
+TEST_CASE("load_project: values are normalised") {
+  const Project project = parse(with_line(6, "      - ResizeToFill: {width: 100.0, height: 1e2, anchor: tl, upscale: true}"));
+  const auto& params = project.specs[0].processors[0].params;
+  CHECK(std::get<double>(params.at("width")) == 100);
+  CHECK(std::get<double>(params.at("height")) == 100);
+  CHECK(std::get<std::vector<double>>(params.at("anchor")) == std::vector<double>{0, 0});
+  CHECK(params.count("upscale") == 0); // equal to the default: not part of the spec's identity
+}
+
+TEST_CASE("load_project: errors name file, line, column and what would work") {
+  SUBCASE("YAML syntax") {
+    CHECK_THROWS_WITH(parse(with_line(6, "      - ResizeToFill: {width: 100, height: 100")),
+                      "specs.yaml:7:11: invalid YAML: end of map flow not found");
+  }
+  SUBCASE("unknown processor with a suggestion") {
+    CHECK_THROWS_WITH(parse(with_line(6, "      - ResizeToFil: {width: 100, height: 100}")),
+                      doctest::Contains("specs.yaml:6:9: unknown processor \"ResizeToFil\"; did you mean \"ResizeToFill\"?; valid processors: "));
+  }
+  SUBCASE("unknown parameter lists the valid ones") {
+    CHECK_THROWS_WITH(parse(with_line(6, "      - ResizeToFill: {widht: 100, height: 100}")),
+                      "specs.yaml:6:24: unknown key \"widht\" in ResizeToFill parameters; did you mean \"width\"?; valid keys: width, height, anchor, upscale");
+  }
+  SUBCASE("wrong type") {
+    CHECK_THROWS_WITH(parse(with_line(6, "      - ResizeToFill: {width: abc, height: 100}")),
+                      "specs.yaml:6:31: \"width\" of ResizeToFill must be a whole number of pixels from 1 to 1000000, got \"abc\"");
+  }
+  SUBCASE("zero and negative sizes") {
+    CHECK_THROWS_WITH(parse(with_line(6, "      - ResizeToFill: {width: 0, height: 100}")), doctest::Contains("got \"0\""));
+    CHECK_THROWS_WITH(parse(with_line(6, "      - ResizeToFill: {width: -5, height: 100}")), doctest::Contains("got \"-5\""));
+    CHECK_THROWS_WITH(parse(with_line(6, "      - ResizeToFill: {width: 10.5, height: 100}")), doctest::Contains("got \"10.5\""));
+  }
+  SUBCASE("missing required parameter") {
+    CHECK_THROWS_WITH(parse(with_line(6, "      - ResizeToFill: {width: 100}")),
+                      "specs.yaml:6:9: ResizeToFill needs \"height\"; its parameters: width, height, anchor, upscale");
+  }
+  SUBCASE("quality out of range") {
+    CHECK_THROWS_WITH(parse(with_line(7, "    format: JPEG\n    options: {quality: 150}")),
+                      "specs.yaml:8:24: option \"quality\" must be a whole number from 1 to 100, got \"150\"");
+  }
+  SUBCASE("option for another format") {
+    CHECK_THROWS_WITH(parse(with_line(7, "    format: JPEG\n    options: {lossless: true}")),
+                      "specs.yaml:8:25: option \"lossless\" does not apply to format JPEG; it applies to WEBP");
+  }
+  SUBCASE("unknown format") {
+    CHECK_THROWS_WITH(parse(with_line(7, "    format: GIF")), doctest::Contains("specs.yaml:7:13: unknown format \"GIF\""));
+  }
+  SUBCASE("unknown top-level key with a suggestion") {
+    CHECK_THROWS_WITH(parse(std::string(k_minimal) + "sourcegroups: []\n"),
+                      doctest::Contains("specs.yaml:12:1: unknown key \"sourcegroups\" in the config; did you mean \"source_groups\"?"));
+  }
+  SUBCASE("duplicate spec id") {
+    const std::string text = with_line(7, "    format: JPEG\n  - id: thumb\n    format: PNG");
+    CHECK_THROWS_WITH(parse(text), "specs.yaml:8:9: spec id \"thumb\" is already used on line 4; ids must be unique");
+  }
+  SUBCASE("cache.dir and globs may not leave storage.root") {
+    CHECK_THROWS_WITH(parse(std::string(k_minimal) + "cache: {dir: ../elsewhere}\n"),
+                      doctest::Contains("cache.dir \"../elsewhere\" must stay inside storage.root"));
+    CHECK_THROWS_WITH(parse(std::string(k_minimal) + "cache: {dir: /tmp/x}\n"), doctest::Contains("must be relative to storage.root"));
+    CHECK_THROWS_WITH(parse(with_line(11, "    include: [\"../*.jpg\"]")), doctest::Contains("specs.yaml:11:14: include glob \"../*.jpg\" must stay inside storage.root"));
+  }
+  SUBCASE("anchor together with x/y") {
+    CHECK_THROWS_WITH(parse(with_line(6, "      - Crop: {width: 10, height: 10, anchor: c, x: 5}")), doctest::Contains("specs.yaml:6:9: Crop: "));
+  }
+  SUBCASE("an empty file") {
+    CHECK_THROWS_WITH(parse(""), doctest::Contains("specs.yaml: the config is empty"));
+  }
+  SUBCASE("a missing file") {
+    CHECK_THROWS_WITH(ikgen::load_project("/nonexistent/ikgen.yaml"),
+                      "cannot read config file \"/nonexistent/ikgen.yaml\": no such file; pass -c/--config PATH, or run where ikgen.yaml is");
+  }
+}
+
+TEST_CASE("load_project: processor forms and colours") {
+  const Project project = parse(with_line(6, R"(      - Transpose
+      - ResizeToFit: {width: 50, mat_color: "#ff000080", height: 40}
+      - Crop: {width: 10, height: 10, x: -3, y: 4}
+      - ResizeToFit: {width: 50, height: 40, mat_color: [1, 2, 3]})"));
+  const auto& steps = project.specs[0].processors;
+  REQUIRE(steps.size() == 4);
+  CHECK(steps[0].name == "Transpose");
+  CHECK(steps[0].params.empty());
+  CHECK(std::get<std::vector<double>>(steps[1].params.at("mat_color")) == std::vector<double>{255, 0, 0, 128});
+  CHECK(std::get<double>(steps[2].params.at("x")) == -3);
+  CHECK(std::get<std::vector<double>>(steps[3].params.at("mat_color")) == std::vector<double>{1, 2, 3, 255});
+}
