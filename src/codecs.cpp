@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <vector>
 
 #include "ikgen/exif.hpp"
@@ -15,7 +16,9 @@ namespace {
 
 using Bytes = std::span<const unsigned char>;
 
-bool starts_with(Bytes b, const void* prefix, size_t n) { return b.size() >= n && std::memcmp(b.data(), prefix, n) == 0; }
+bool starts_with(Bytes b, const void* prefix, size_t n) {
+  return b.size() >= n && std::memcmp(b.data(), prefix, n) == 0;
+}
 
 uint32_t read_be16(Bytes b, size_t at) { return (uint32_t{b[at]} << 8) | b[at + 1]; }
 

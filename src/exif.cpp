@@ -35,7 +35,9 @@ uint32_t read_le32(Bytes b, size_t at) {
   return uint32_t{b[at]} | (uint32_t{b[at + 1]} << 8) | (uint32_t{b[at + 2]} << 16) | (uint32_t{b[at + 3]} << 24);
 }
 
-bool starts_with(Bytes b, const void* prefix, size_t n) { return b.size() >= n && std::memcmp(b.data(), prefix, n) == 0; }
+bool starts_with(Bytes b, const void* prefix, size_t n) {
+  return b.size() >= n && std::memcmp(b.data(), prefix, n) == 0;
+}
 
 // The payload of the first APP1 "Exif\0\0" segment, header included.
 std::optional<Bytes> find_jpeg_exif(Bytes b) {

@@ -68,7 +68,7 @@ ExitCode run_check(const Options& options, const std::vector<Decided>& decided) 
   return missing > 0 ? ExitCode::some_failed : ExitCode::success;
 }
 
-ExitCode run_generate(const Options& options, const std::vector<Decided>& decided,
+ExitCode run_generate(const Options& options, const Project& project, const std::vector<Decided>& decided,
                       Reporter& reporter, std::chrono::steady_clock::time_point started) {
   // Regroup the stale outputs by source, keeping one job per cache file.
   std::vector<SourceJobs> work;
@@ -91,6 +91,7 @@ ExitCode run_generate(const Options& options, const std::vector<Decided>& decide
   install_interrupt_handlers();
   ScheduleOptions schedule;
   schedule.jobs = options.jobs;
+  schedule.storage_root = project.storage_root;
   schedule.on_result = [&](const JobResult& result) { reporter.result(result); };
   schedule.should_stop = [] { return interrupt_requested(); };
   const std::vector<JobResult> results = generate(work, schedule);
@@ -114,7 +115,7 @@ ExitCode run(const Options& options) {
   const std::vector<Decided> decided = decide_all(plan);
 
   if (options.command == Command::check) return run_check(options, decided);
-  return run_generate(options, decided, reporter, started);
+  return run_generate(options, project, decided, reporter, started);
 }
 
 } // namespace ikgen

@@ -15,6 +15,7 @@
 
 #include "ikgen/atomic_write.hpp"
 #include "ikgen/codecs.hpp"
+#include "ikgen/containment.hpp"
 #include "ikgen/processors.hpp"
 
 namespace ikgen {
@@ -47,8 +48,14 @@ std::string read_file(const std::filesystem::path& path, std::vector<unsigned ch
   return {};
 }
 
-JobResult make_output(const SourceJobs& source, const OutputJob& output, Image image) {
+JobResult make_output(const SourceJobs& source, const OutputJob& output, Image image,
+                      const std::filesystem::path& canonical_root) {
   JobResult result{&source, &output, JobStatus::failed, {}, 0, 0};
+  // A symbolic link planted inside the cache directory must not redirect a write elsewhere.
+  if (!resolves_within(canonical_root, output.path.parent_path())) {
+    result.message = "refusing to write " + output.cache_name + ": its directory resolves outside storage.root";
+    return result;
+  }
   try {
     for (const ProcessorStep& step : output.spec->processors) image = apply_step(step, std::move(image));
   } catch (const std::exception& e) {
@@ -70,7 +77,8 @@ JobResult make_output(const SourceJobs& source, const OutputJob& output, Image i
   return result;
 }
 
-void process_source(const SourceJobs& source, const std::function<void(const JobResult&)>& emit) {
+void process_source(const SourceJobs& source, const std::filesystem::path& canonical_root,
+                    const std::function<void(const JobResult&)>& emit) {
   std::vector<unsigned char> bytes;
   std::string error = read_file(source.source.path, bytes);
   DecodeResult decoded;
@@ -87,7 +95,7 @@ void process_source(const SourceJobs& source, const std::function<void(const Job
     // Every output starts from the same decode; the last one may consume it.
     Image image = *decoded.image;
     if (i + 1 < source.outputs.size()) image.pixels = decoded.image->pixels.clone();
-    emit(make_output(source, source.outputs[i], std::move(image)));
+    emit(make_output(source, source.outputs[i], std::move(image), canonical_root));
   }
 }
 
@@ -98,6 +106,10 @@ std::vector<JobResult> generate(const std::vector<SourceJobs>& work, const Sched
   // oversubscribe the cores.
   cv::setNumThreads(0);
   const int threads = options.jobs > 0 ? options.jobs : tbb::info::default_concurrency();
+
+  std::error_code error;
+  std::filesystem::path canonical_root = std::filesystem::canonical(options.storage_root, error);
+  if (error) canonical_root = options.storage_root;
 
   std::vector<JobResult> results;
   std::mutex mutex;
@@ -114,7 +126,7 @@ std::vector<JobResult> generate(const std::vector<SourceJobs>& work, const Sched
                       [&](const tbb::blocked_range<std::size_t>& range) {
                         for (std::size_t i = range.begin(); i != range.end(); ++i) {
                           if (options.should_stop && options.should_stop()) return;
-                          process_source(work[i], emit);
+                          process_source(work[i], canonical_root, emit);
                         }
                       },
                       tbb::simple_partitioner());

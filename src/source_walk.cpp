@@ -3,17 +3,13 @@
 #include <algorithm>
 #include <sys/stat.h>
 
+#include "ikgen/containment.hpp"
 #include "ikgen/glob.hpp"
 
 namespace ikgen {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool is_within(const fs::path& root, const fs::path& path) {
-  const auto [root_end, _] = std::mismatch(root.begin(), root.end(), path.begin(), path.end());
-  return root_end == root.end();
-}
 
 std::string join_name(const std::string& dir, const std::string& name) {
   return dir.empty() ? name : dir + "/" + name;

@@ -369,3 +369,15 @@ TEST_CASE("cli: real photos from Debian's gnome-backgrounds") {
     CHECK(image.rows == 100);
   }
 }
+
+TEST_CASE("cli: a symbolic link in the cache directory cannot redirect writes outside storage.root") {
+  Site site;
+  fs::create_directories(site.dir / "elsewhere");
+  fs::create_directories(site.dir / "media/CACHE/images/products");
+  fs::create_directory_symlink(site.dir / "elsewhere", site.dir / "media/CACHE/images/products/landscape");
+  const Outcome outcome = run_ikgen(site.dir, "generateimages");
+  CHECK(outcome.status == 1);
+  CHECK(outcome.err.find("products/landscape.jpg (spec \"shop:thumb\"): refusing to write") != std::string::npos);
+  CHECK(fs::is_empty(site.dir / "elsewhere"));
+  CHECK(outcome.out.find("generated 9, already present 0, failed 3") != std::string::npos);
+}

@@ -228,7 +228,8 @@ TEST_CASE("Codecs: encode_settings mirrors PIL's defaults as pilkit uses them") 
     CHECK(s.quality == 75);
     CHECK(s.optimize);
     CHECK_FALSE(s.progressive);
-    const EncodeSettings t = settings_for(ImageFormat::jpeg, {{"quality", 90.0}, {"progressive", true}, {"optimize", false}});
+    const EncodeSettings t =
+        settings_for(ImageFormat::jpeg, {{"quality", 90.0}, {"progressive", true}, {"optimize", false}});
     CHECK(t.quality == 90);
     CHECK(t.progressive);
     CHECK_FALSE(t.optimize);

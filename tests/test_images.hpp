@@ -34,7 +34,8 @@ inline cv::Mat make_photo(int width, int height, int channels = 3) {
     for (int x = 0; x < width; ++x) {
       const int fx = width > 1 ? x * 255 / (width - 1) : 0;
       const int fy = height > 1 ? y * 255 / (height - 1) : 0;
-      bgr.at<cv::Vec3b>(y, x) = cv::Vec3b(static_cast<uchar>(fx), static_cast<uchar>(fy), static_cast<uchar>((fx + fy) / 2));
+      bgr.at<cv::Vec3b>(y, x) =
+          cv::Vec3b(static_cast<uchar>(fx), static_cast<uchar>(fy), static_cast<uchar>((fx + fy) / 2));
     }
   }
   const int small = std::min(width, height);

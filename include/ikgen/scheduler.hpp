@@ -2,6 +2,7 @@
 // Generating cache files in parallel: one task per source, which reads and decodes the source
 // once and then runs every stale output's processors, encoder and atomic write.
 
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -23,6 +24,8 @@ struct JobResult {
 
 struct ScheduleOptions {
   int jobs = 0; // worker threads; 0 = all cores
+  // Outputs whose directory resolves (through symbolic links) outside this root are refused.
+  std::filesystem::path storage_root;
   // Called once per output as it finishes, from worker threads, one call at a time.
   std::function<void(const JobResult&)> on_result;
   // Polled between jobs; when it returns true no new source is started.
