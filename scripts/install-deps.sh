@@ -7,11 +7,11 @@ packages=(
   # toolchain
   g++ cmake make pkg-config ca-certificates
   # libraries
-  libcli11-dev libopencv-dev libyaml-cpp-dev libtbb-dev doctest-dev libxxhash-dev libexif-dev libsqlite3-dev
+  libcli11-dev libopencv-dev libyaml-cpp-dev libtbb-dev doctest-dev libxxhash-dev libexif-dev libwebp-dev libsqlite3-dev
   # sample photos for the demo and the end-to-end tests (copied at run time, never committed)
   gnome-backgrounds
   # the system ikgen replaces, used as a reference in tests
-  python3 python3-pil python3-pilkit
+  python3 python3-pil python3-pilkit python3-yaml
 )
 
 missing=()

@@ -11,6 +11,8 @@
 
 #include "ikgen/exif.hpp"
 
+#include <webp/decode.h>
+
 namespace ikgen {
 namespace {
 
@@ -110,6 +112,42 @@ bool png_is_complete(Bytes b) {
 bool webp_is_complete(Bytes b) {
   const uint64_t riff_size = read_le32(b, 4);
   return riff_size >= 4 && riff_size + 8 <= b.size();
+}
+
+struct JpegFrame {
+  cv::Size size;
+  int channels = 0; // 1 grey, 3 YCbCr, 4 CMYK
+};
+
+// The first start-of-frame segment (SOF0..SOF15 except DHT, JPG and DAC), or nullopt.
+std::optional<JpegFrame> jpeg_frame(Bytes b) {
+  size_t pos = 2;
+  while (pos + 4 <= b.size()) {
+    if (b[pos] != 0xFF) return std::nullopt;
+    const unsigned char marker = b[pos + 1];
+    if (marker == 0xFF) {
+      ++pos;
+      continue;
+    }
+    if (marker == 0xD9 || marker == 0xDA) return std::nullopt; // no frame header before the data
+    const size_t length = read_be16(b, pos + 2);
+    const bool is_sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+    if (is_sof) {
+      if (length < 8 || pos + 10 > b.size()) return std::nullopt;
+      return JpegFrame{cv::Size(static_cast<int>(read_be16(b, pos + 7)), static_cast<int>(read_be16(b, pos + 5))), b[pos + 9]};
+    }
+    if (length < 2) return std::nullopt;
+    pos += 2 + length;
+  }
+  return std::nullopt;
+}
+
+int reduced_grey_flag(int shrink) {
+  return shrink >= 8 ? cv::IMREAD_REDUCED_GRAYSCALE_8 : shrink >= 4 ? cv::IMREAD_REDUCED_GRAYSCALE_4 : cv::IMREAD_REDUCED_GRAYSCALE_2;
+}
+
+int reduced_colour_flag(int shrink) {
+  return shrink >= 8 ? cv::IMREAD_REDUCED_COLOR_8 : shrink >= 4 ? cv::IMREAD_REDUCED_COLOR_4 : cv::IMREAD_REDUCED_COLOR_2;
 }
 
 bool is_complete(Bytes b, ImageFormat format) {
@@ -229,7 +267,33 @@ std::optional<ImageFormat> sniff_format(std::span<const unsigned char> bytes) {
   return std::nullopt;
 }
 
-DecodeResult decode_image(std::span<const unsigned char> bytes) {
+std::optional<ImageHeader> read_header(std::span<const unsigned char> bytes) {
+  const std::optional<ImageFormat> format = sniff_format(bytes);
+  if (!format) return std::nullopt;
+  ImageHeader header;
+  header.format = *format;
+  switch (*format) {
+  case ImageFormat::jpeg: {
+    const std::optional<JpegFrame> frame = jpeg_frame(bytes);
+    if (!frame) return std::nullopt;
+    header.width = frame->size.width;
+    header.height = frame->size.height;
+    break;
+  }
+  case ImageFormat::png:
+    if (bytes.size() < 24 || std::memcmp(bytes.data() + 12, "IHDR", 4) != 0) return std::nullopt;
+    header.width = static_cast<int>(std::min<uint32_t>(read_be32(bytes, 16), INT32_MAX));
+    header.height = static_cast<int>(std::min<uint32_t>(read_be32(bytes, 20), INT32_MAX));
+    break;
+  case ImageFormat::webp:
+    if (!WebPGetInfo(bytes.data(), bytes.size(), &header.width, &header.height)) return std::nullopt;
+    break;
+  }
+  if (header.width <= 0 || header.height <= 0) return std::nullopt;
+  return header;
+}
+
+DecodeResult decode_image(std::span<const unsigned char> bytes, int shrink) {
   if (bytes.empty()) {
     return {std::nullopt, "empty file"};
   }
@@ -250,7 +314,18 @@ DecodeResult decode_image(std::span<const unsigned char> bytes) {
     // keeps alpha and 16-bit samples, and does not apply the EXIF orientation: that is left
     // to Transpose(auto), as in pilkit, where orientation is ignored without it.
     const cv::Mat encoded(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<unsigned char*>(bytes.data()));
-    cv::Mat pixels = cv::imdecode(encoded, cv::IMREAD_UNCHANGED);
+    cv::Mat pixels;
+    if (*format == ImageFormat::jpeg && shrink > 1) {
+      // libjpeg scales while decoding (IDCT at 1/2, 1/4, 1/8). The REDUCED flags also convert
+      // to colour or grey, so keep the source's own kind; and they would apply the EXIF
+      // orientation unless told not to.
+      const std::optional<JpegFrame> frame = jpeg_frame(bytes);
+      const int reduced = frame && frame->channels == 1 ? reduced_grey_flag(shrink) : reduced_colour_flag(shrink);
+      pixels = cv::imdecode(encoded, reduced | cv::IMREAD_IGNORE_ORIENTATION);
+      if (frame && !pixels.empty() && pixels.size() != frame->size) image.full_size = frame->size;
+    } else {
+      pixels = cv::imdecode(encoded, cv::IMREAD_UNCHANGED);
+    }
     if (pixels.empty()) {
       return {std::nullopt, "cannot decode image"};
     }

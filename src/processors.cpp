@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <optional>
@@ -82,23 +83,64 @@ cv::Mat as_rgba(const cv::Mat& pixels) {
   return pixels.channels() == 4 ? pixels : convert_pixels(pixels, PixelMode::rgba);
 }
 
+// ---- geometry, shared by the processors and their shrink-on-load hooks -----------------------
+
 // pilkit Resize: only resizes when upscaling is allowed or the target is strictly smaller in
-// both dimensions. A real resize converts to RGBA first; a skipped one returns the image as is.
+// both dimensions.
+bool resize_happens(cv::Size source, cv::Size target, bool upscale) {
+  return upscale || (target.width < source.width && target.height < source.height);
+}
+
+// ResizeToCover: the smallest size with the source's aspect ratio that covers width x height.
+cv::Size cover_size(cv::Size source, int width, int height) {
+  const double ratio = std::max(static_cast<double>(width) / source.width, static_cast<double>(height) / source.height);
+  return {round_half_even(source.width * ratio), round_half_even(source.height * ratio)};
+}
+
+// ResizeToFit: the largest size with the source's aspect ratio inside width x height (or the
+// one dimension given).
+cv::Size fit_size(cv::Size source, std::optional<int> width, std::optional<int> height) {
+  double ratio = 0;
+  if (width && height) {
+    ratio = std::min(static_cast<double>(*width) / source.width, static_cast<double>(*height) / source.height);
+  } else if (height) {
+    ratio = static_cast<double>(*height) / source.height;
+  } else if (width) {
+    ratio = static_cast<double>(*width) / source.width;
+  } else {
+    throw std::runtime_error("ResizeToFit needs \"width\" or \"height\"");
+  }
+  return {round_half_even(source.width * ratio), round_half_even(source.height * ratio)};
+}
+
+// A resize step seen by shrink-on-load: fine on reduced pixels when it really resamples; a
+// skipped resize passes the pixels on untouched, so they must be full size.
+ReducedInput resampling_to(cv::Size source, cv::Size target, bool upscale) {
+  if (!resize_happens(source, target, upscale)) return {};
+  return {ReducedInput::Kind::resamples, target, 1};
+}
+
+cv::Size size_of(const Image& image) { return {image.width(), image.height()}; }
+
+// A real resize converts to RGBA first; a skipped one returns the image as is. A reduced image
+// (shrink-on-load) is resampled from its smaller pixels straight to the target size.
 Image resize(Image image, int width, int height, bool upscale) {
-  if (!(upscale || (width < image.width() && height < image.height()))) return image;
+  if (!resize_happens(size_of(image), {width, height}, upscale)) return image;
   if (width < 1 || height < 1) {
     throw std::runtime_error("cannot resize " + std::to_string(image.width()) + "x" + std::to_string(image.height()) +
                              " to " + std::to_string(width) + "x" + std::to_string(height) + ": no pixels would be left");
   }
-  image.pixels = resample_lanczos(as_rgba(image.pixels), width, height);
+  // pilkit converts to RGBA and then resamples; for an opaque image the premultiplied result is
+  // the same as resampling the colour channels alone, which is a quarter less work and never
+  // builds a full-size RGBA copy of the source.
+  image.pixels = as_rgba(resample_lanczos(image.pixels, width, height));
+  image.full_size = {};
   return image;
 }
 
 Image resize_to_cover(Image image, int width, int height, bool upscale) {
-  const double ratio = std::max(static_cast<double>(width) / image.width(), static_cast<double>(height) / image.height());
-  const int new_width = round_half_even(image.width() * ratio);
-  const int new_height = round_half_even(image.height() * ratio);
-  return resize(std::move(image), new_width, new_height, upscale);
+  const cv::Size target = cover_size(size_of(image), width, height);
+  return resize(std::move(image), target.width, target.height, upscale);
 }
 
 // Where ResizeCanvas puts the old image: at a fractional anchor, or at an explicit offset.
@@ -237,19 +279,8 @@ Image smart_resize(Image image, int width, int height, bool upscale) {
 // ---- ResizeToFit ---------------------------------------------------------------------------------
 
 Image resize_to_fit(Image image, std::optional<int> width, std::optional<int> height, bool upscale) {
-  double ratio = 0;
-  if (width && height) {
-    ratio = std::min(static_cast<double>(*width) / image.width(), static_cast<double>(*height) / image.height());
-  } else if (height) {
-    ratio = static_cast<double>(*height) / image.height();
-  } else if (width) {
-    ratio = static_cast<double>(*width) / image.width();
-  } else {
-    throw std::runtime_error("ResizeToFit needs \"width\" or \"height\"");
-  }
-  const int new_width = round_half_even(image.width() * ratio);
-  const int new_height = round_half_even(image.height() * ratio);
-  return resize(std::move(image), new_width, new_height, upscale);
+  const cv::Size target = fit_size(size_of(image), width, height);
+  return resize(std::move(image), target.width, target.height, upscale);
 }
 
 std::optional<int> optional_dimension(const StepParams& params, std::string_view name) {
@@ -285,21 +316,48 @@ std::vector<std::string_view> orientation_steps(int orientation) {
   }
 }
 
+bool is_auto(const std::vector<std::string>& methods) {
+  return methods.empty() || std::find(methods.begin(), methods.end(), "auto") != methods.end();
+}
+
+std::vector<std::string> transpose_methods(const StepParams& params) {
+  return params.has("methods") ? params.names("methods") : std::vector<std::string>{"auto"};
+}
+
+bool swaps_axes(std::string_view method) { return method == "rotate_90" || method == "rotate_270"; }
+
+void apply_transpose(Image& image, std::string_view method) {
+  image.pixels = transpose_pixels(image.pixels, method);
+  if (image.is_reduced() && swaps_axes(method)) image.full_size = {image.full_size.height, image.full_size.width};
+}
+
 Image transpose(Image image, const StepParams& params) {
-  const std::vector<std::string> methods =
-      params.has("methods") ? params.names("methods") : std::vector<std::string>{"auto"};
-  if (methods.empty() || std::find(methods.begin(), methods.end(), "auto") != methods.end()) {
+  const std::vector<std::string> methods = transpose_methods(params);
+  if (is_auto(methods)) {
     // DELIBERATE DIFFERENCE from pilkit: pilkit reads the EXIF orientation from the opened file
     // and so silently does nothing once another processor has returned a new image. ikgen
     // carries the orientation with the image and applies it wherever the step sits.
-    for (const std::string_view step : orientation_steps(image.orientation)) {
-      image.pixels = transpose_pixels(image.pixels, step);
-    }
+    for (const std::string_view step : orientation_steps(image.orientation)) apply_transpose(image, step);
     image.orientation = 1;
     return image;
   }
-  for (const std::string& method : methods) image.pixels = transpose_pixels(image.pixels, method);
+  for (const std::string& method : methods) apply_transpose(image, method);
   return image;
+}
+
+// Transposing only moves pixels, so a reduced image stays usable; only the axes may swap.
+ReducedInput transpose_on_reduced(const StepParams& params, cv::Size size, int orientation) {
+  const std::vector<std::string> methods = transpose_methods(params);
+  const bool automatic = is_auto(methods);
+  const auto swap_if = [&](std::string_view method) {
+    if (swaps_axes(method)) size = {size.height, size.width};
+  };
+  if (automatic) {
+    for (const std::string_view step : orientation_steps(orientation)) swap_if(step);
+  } else {
+    for (const std::string& method : methods) swap_if(method);
+  }
+  return {ReducedInput::Kind::keeps_geometry, size, automatic ? 1 : orientation};
 }
 
 // ---- Adjust (PIL ImageEnhance) -----------------------------------------------------------------
@@ -408,6 +466,262 @@ Image adjust(Image image, const StepParams& params) {
   return image;
 }
 
+// Shortest text that reads back as the same double, for error messages ("1.5", "2").
+std::string format_number(double value) {
+  std::array<char, 32> buffer{};
+  const auto [end, error] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+  return error == std::errc() ? std::string(buffer.data(), end) : std::to_string(value);
+}
+
+// ---- TrimBorderColor ---------------------------------------------------------------------------
+
+// pilkit's detect_border_color: the per-channel median of the 1-px frame of the RGBA image (the
+// whole image when it is 2 px or less across), the median being the first level whose cumulative
+// count exceeds count // 2 (PIL ImageStat). Returns RGBA.
+std::array<int, 4> frame_median(const cv::Mat& bgra) {
+  std::array<std::array<std::int64_t, 256>, 4> histogram{}; // R, G, B, A
+  std::int64_t count = 0;
+  const bool whole = bgra.cols <= 2 || bgra.rows <= 2;
+  for (int y = 0; y < bgra.rows; ++y) {
+    const std::uint8_t* p = bgra.ptr<std::uint8_t>(y);
+    const bool edge_row = whole || y == 0 || y == bgra.rows - 1;
+    for (int x = 0; x < bgra.cols; ++x, p += 4) {
+      if (!edge_row && x != 0 && x != bgra.cols - 1) continue;
+      ++histogram[0][p[2]];
+      ++histogram[1][p[1]];
+      ++histogram[2][p[0]];
+      ++histogram[3][p[3]];
+      ++count;
+    }
+  }
+  std::array<int, 4> median{};
+  for (std::size_t band = 0; band < 4; ++band) {
+    std::int64_t sum = 0;
+    for (int level = 0; level < 256; ++level) {
+      sum += histogram[band][static_cast<std::size_t>(level)];
+      if (sum > count / 2) {
+        median[band] = level;
+        break;
+      }
+    }
+  }
+  return median;
+}
+
+// DELIBERATE DIFFERENCE from pilkit: pilkit subtracts (t*255, t*255, t*255, 255) from the
+// difference image and then takes Pillow's RGBA getbbox, which looks only at alpha, so with any
+// tolerance other than 0 or 1 it never trims, and it ignores colour altogether. ikgen does what
+// the parameters say: a pixel is border when each channel (RGB, plus alpha for an RGBA image) is
+// within tolerance*255 of the border colour (pilkit's own threshold, int(t*255)); the requested
+// sides are cropped to the other pixels. An image made only of border is returned unchanged
+// rather than trimmed to nothing (as pilkit does with tolerance 1). The mode is kept.
+Image trim_border_color(Image image, const StepParams& params) {
+  const cv::Mat bgra = as_rgba(image.pixels);
+  std::array<int, 4> border{}; // RGBA
+  if (params.has("color")) {
+    const std::vector<double>& rgba = params.numbers("color");
+    if (rgba.size() < 3) throw std::runtime_error("colour \"color\" needs 3 or 4 values");
+    for (std::size_t i = 0; i < 4; ++i) border[i] = static_cast<int>(i < rgba.size() ? rgba[i] : 255.0);
+  } else {
+    border = frame_median(bgra);
+  }
+  const int limit = static_cast<int>(params.number("tolerance") * 255.0);
+  const bool with_alpha = image.pixels.channels() == 4;
+  // The border colour in OpenCV's BGRA order.
+  const std::array<int, 4> target = {border[2], border[1], border[0], border[3]};
+  int left = bgra.cols;
+  int top = bgra.rows;
+  int right = -1; // inclusive
+  int bottom = -1;
+  for (int y = 0; y < bgra.rows; ++y) {
+    const std::uint8_t* p = bgra.ptr<std::uint8_t>(y);
+    for (int x = 0; x < bgra.cols; ++x, p += 4) {
+      bool is_border = true;
+      for (int ch = 0; ch < (with_alpha ? 4 : 3); ++ch) {
+        if (std::abs(static_cast<int>(p[ch]) - target[static_cast<std::size_t>(ch)]) > limit) is_border = false;
+      }
+      if (is_border) continue;
+      left = std::min(left, x);
+      right = std::max(right, x);
+      top = std::min(top, y);
+      bottom = std::max(bottom, y);
+    }
+  }
+  if (right < 0) return image; // nothing but border
+  const std::vector<std::string>& sides = params.names("sides");
+  auto trims = [&](std::string_view side) { return std::find(sides.begin(), sides.end(), side) != sides.end(); };
+  const int x0 = trims("left") ? left : 0;
+  const int y0 = trims("top") ? top : 0;
+  const int x1 = trims("right") ? right + 1 : bgra.cols;
+  const int y1 = trims("bottom") ? bottom + 1 : bgra.rows;
+  image.pixels = image.pixels(cv::Rect(x0, y0, x1 - x0, y1 - y0)).clone();
+  return image;
+}
+
+std::string tolerance_rule(const StepParams& params) {
+  const double tolerance = params.number("tolerance");
+  if (tolerance > 1.0) {
+    return "\"tolerance\" must be from 0 (exactly the border colour) to 1, got \"" + format_number(tolerance) + "\"";
+  }
+  return "";
+}
+
+// ---- MakeOpaque, ColorOverlay, Reflection ---------------------------------------------------------
+
+// Pillow's DIV255 (Paste.c): (a + 128 + ((a + 128) >> 8)) >> 8, which is round(a / 255).
+inline std::uint8_t div255(unsigned a) {
+  const unsigned t = a + 128u;
+  return static_cast<std::uint8_t>(((t >> 8) + t) >> 8);
+}
+
+// Pillow's paste with a mask: each byte becomes (under*(255-m) + over*m) / 255, rounded.
+inline std::uint8_t blend_byte(unsigned under, unsigned over, unsigned m) {
+  return div255(under * (255u - m) + over * m);
+}
+
+// The RGB(A) of a colour parameter as integers 0..255 (3 values get alpha 255).
+std::array<int, 4> rgba_param(const StepParams& params, std::string_view name) {
+  const std::vector<double>& rgba = params.numbers(name);
+  if (rgba.size() < 3) throw std::runtime_error("colour \"" + std::string(name) + "\" needs 3 or 4 values");
+  return {static_cast<int>(rgba[0]), static_cast<int>(rgba[1]), static_cast<int>(rgba[2]),
+          rgba.size() > 3 ? static_cast<int>(rgba[3]) : 255};
+}
+
+// DELIBERATE DIFFERENCE from pilkit: pilkit pastes the image on an RGBA background using the
+// image's alpha as mask, which blends the alpha channel as well and leaves a translucent result
+// (alpha 153 becomes 194), so a JPEG output is composited on white a second time. ikgen blends
+// the colour channels with pilkit's arithmetic and returns an opaque RGB image; the background
+// colour's own alpha is ignored.
+Image make_opaque(Image image, const StepParams& params) {
+  const cv::Mat bgra = as_rgba(image.pixels);
+  const std::array<int, 4> bg = rgba_param(params, "background_color");
+  const std::array<unsigned, 3> under = {static_cast<unsigned>(bg[2]), static_cast<unsigned>(bg[1]),
+                                         static_cast<unsigned>(bg[0])}; // BGR
+  cv::Mat out(bgra.size(), CV_8UC3);
+  for (int y = 0; y < bgra.rows; ++y) {
+    const std::uint8_t* p = bgra.ptr<std::uint8_t>(y);
+    std::uint8_t* o = out.ptr<std::uint8_t>(y);
+    for (int x = 0; x < bgra.cols; ++x, p += 4, o += 3) {
+      for (int c = 0; c < 3; ++c) o[c] = blend_byte(under[static_cast<std::size_t>(c)], p[c], p[3]);
+    }
+  }
+  image.pixels = out;
+  return image;
+}
+
+// pilkit ColorOverlay: the image (as RGB) pasted over a solid colour with the constant mask
+// int((1 - overlay_opacity) * 255), which Pillow clips to 0..255; the colour's alpha is unused.
+// DELIBERATE DIFFERENCE: pilkit's convert('RGB') drops an alpha channel without compositing, so
+// transparent areas show whatever colour they happen to store. ikgen computes the same RGB and
+// keeps the source's alpha channel, so an RGBA image stays RGBA.
+Image color_overlay(Image image, const StepParams& params) {
+  const std::array<int, 4> color = rgba_param(params, "color");
+  const std::array<unsigned, 3> under = {static_cast<unsigned>(color[2]), static_cast<unsigned>(color[1]),
+                                         static_cast<unsigned>(color[0])}; // BGR
+  const auto mask =
+      static_cast<unsigned>(std::clamp(static_cast<int>((1.0 - params.number("overlay_opacity")) * 255.0), 0, 255));
+  cv::Mat pixels = image.pixels.channels() == 1 ? convert_pixels(image.pixels, PixelMode::rgb) : image.pixels.clone();
+  const int channels = pixels.channels();
+  for (int y = 0; y < pixels.rows; ++y) {
+    std::uint8_t* p = pixels.ptr<std::uint8_t>(y);
+    for (int x = 0; x < pixels.cols; ++x, p += channels) {
+      for (int c = 0; c < 3; ++c) p[c] = blend_byte(under[static_cast<std::size_t>(c)], p[c], mask);
+    }
+  }
+  image.pixels = pixels;
+  return image;
+}
+
+// Pillow's bicubic filter (a = -0.5).
+double bicubic(double x) {
+  constexpr double a = -0.5;
+  x = std::abs(x);
+  if (x < 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0;
+  if (x < 2.0) return (((x - 5.0) * x + 8.0) * x - 4.0) * a;
+  return 0.0;
+}
+
+// One column of 8-bit values resized to `out_size` as Pillow's Image.resize(BICUBIC) does
+// (Resample.c: support widened by the reduction factor, weights normalised then in 22-bit fixed
+// point, rounded and clipped). A column resized across to any width is unchanged, since each
+// output then has the single source pixel as its only tap.
+std::vector<std::uint8_t> resize_column_bicubic(const std::vector<std::uint8_t>& in, int out_size) {
+  constexpr int precision_bits = 32 - 8 - 2;
+  constexpr double support_base = 2.0;
+  const int in_size = static_cast<int>(in.size());
+  const double scale = static_cast<double>(in_size) / out_size;
+  const double filterscale = std::max(scale, 1.0);
+  const double support = support_base * filterscale;
+  std::vector<std::uint8_t> out(static_cast<std::size_t>(out_size));
+  std::vector<double> k;
+  for (int yy = 0; yy < out_size; ++yy) {
+    const double center = (yy + 0.5) * scale;
+    const double ss = 1.0 / filterscale;
+    const int ymin = std::max(static_cast<int>(center - support + 0.5), 0);
+    const int ycount = std::min(static_cast<int>(center + support + 0.5), in_size) - ymin;
+    k.assign(static_cast<std::size_t>(std::max(ycount, 0)), 0.0);
+    double ww = 0.0;
+    for (int y = 0; y < ycount; ++y) {
+      k[static_cast<std::size_t>(y)] = bicubic((y + ymin - center + 0.5) * ss);
+      ww += k[static_cast<std::size_t>(y)];
+    }
+    std::int32_t sum = 1 << (precision_bits - 1);
+    for (int y = 0; y < ycount; ++y) {
+      const double v = (ww != 0.0 ? k[static_cast<std::size_t>(y)] / ww : k[static_cast<std::size_t>(y)]) *
+                       (1 << precision_bits);
+      const auto weight = static_cast<std::int32_t>(v < 0 ? v - 0.5 : v + 0.5);
+      sum += in[static_cast<std::size_t>(ymin + y)] * weight;
+    }
+    sum >>= precision_bits; // arithmetic shift, as Pillow's clip does
+    out[static_cast<std::size_t>(yy)] = static_cast<std::uint8_t>(std::clamp(sum, 0, 255));
+  }
+  return out;
+}
+
+// pilkit Reflection: below the image, its mirror image fading into the background colour; RGBA,
+// (W, H + int(H * size)). The fade is a 1x255 mask of int(y * increment + start) (clipped to
+// 0..255 as PIL's putpixel does), resized bicubically to the image size.
+// DELIBERATE DIFFERENCE: with int(255 * size) == 0 (the default size 0.0) pilkit divides by zero.
+// ikgen then uses a mask of 255 everywhere, the limit of pilkit's formula: for size 0 that is
+// the image as RGBA with no reflection; for 0 < size < 1/255 a reflection band of plain background.
+Image reflection(Image image, const StepParams& params) {
+  const double size = params.number("size");
+  const double opacity = params.number("opacity");
+  const std::array<int, 4> bg = rgba_param(params, "background_color");
+  const cv::Mat source = as_rgba(image.pixels);
+  const int width = source.cols;
+  const int height = source.rows;
+
+  const int start = static_cast<int>(255.0 - 255.0 * opacity);
+  const int steps = static_cast<int>(255.0 * size);
+  std::vector<std::uint8_t> mask_column(255, 255);
+  if (steps > 0) {
+    const double increment = (255.0 - start) / static_cast<double>(steps);
+    for (int y = 0; y < std::min(steps, 255); ++y) {
+      const int value = static_cast<int>(y * increment + start);
+      mask_column[static_cast<std::size_t>(y)] = static_cast<std::uint8_t>(std::clamp(value, 0, 255));
+    }
+  }
+  const std::vector<std::uint8_t> mask = resize_column_bicubic(mask_column, height);
+
+  // Pillow's crop beyond the flipped image (size > 1) gives transparent black.
+  const int reflection_height = static_cast<int>(height * size);
+  cv::Mat out(height + reflection_height, width, CV_8UC4, cv::Scalar(0, 0, 0, 0));
+  source.copyTo(out(cv::Rect(0, 0, width, height)));
+  cv::Mat flipped;
+  cv::flip(source, flipped, 0);
+  const std::array<unsigned, 4> over = {static_cast<unsigned>(bg[2]), static_cast<unsigned>(bg[1]),
+                                        static_cast<unsigned>(bg[0]), static_cast<unsigned>(bg[3])};
+  for (int y = 0; y < std::min(reflection_height, height); ++y) {
+    const std::uint8_t* f = flipped.ptr<std::uint8_t>(y);
+    std::uint8_t* o = out.ptr<std::uint8_t>(height + y);
+    const unsigned m = mask[static_cast<std::size_t>(y)];
+    for (int i = 0; i < width * 4; ++i) o[i] = blend_byte(f[i], over[static_cast<std::size_t>(i % 4)], m);
+  }
+  image.pixels = out;
+  return image;
+}
+
 // ---- parameter rules ---------------------------------------------------------------------------
 
 std::string anchor_or_xy(const StepParams& params) {
@@ -486,6 +800,9 @@ std::vector<ProcessorDef> make_registry() {
                       [](Image image, const StepParams& p) {
                         return resize(std::move(image), p.integer("width"), p.integer("height"), p.boolean("upscale"));
                       }});
+  registry.back().on_reduced = [](const StepParams& p, cv::Size size, int) {
+    return resampling_to(size, {p.integer("width"), p.integer("height")}, p.boolean("upscale"));
+  };
 
   registry.push_back({"ResizeToCover", "resize to the smallest size that covers width x height, keeping the aspect ratio",
                       {required_dimension("width"), required_dimension("height"), upscale_def()}, nullptr,
@@ -493,6 +810,9 @@ std::vector<ProcessorDef> make_registry() {
                         return resize_to_cover(std::move(image), p.integer("width"), p.integer("height"),
                                                p.boolean("upscale"));
                       }});
+  registry.back().on_reduced = [](const StepParams& p, cv::Size size, int) {
+    return resampling_to(size, cover_size(size, p.integer("width"), p.integer("height")), p.boolean("upscale"));
+  };
 
   registry.push_back({"ResizeToFill", "resize to cover width x height, then crop to exactly that size at the anchor",
                       {required_dimension("width"), required_dimension("height"), optional_def("anchor", ParamKind::anchor),
@@ -504,6 +824,9 @@ std::vector<ProcessorDef> make_registry() {
                         image = resize_to_cover(std::move(image), width, height, p.boolean("upscale"));
                         return crop(std::move(image), width, height, placement_from(p));
                       }});
+  registry.back().on_reduced = [](const StepParams& p, cv::Size size, int) {
+    return resampling_to(size, cover_size(size, p.integer("width"), p.integer("height")), p.boolean("upscale"));
+  };
 
   registry.push_back({"ResizeToFit", "resize to fit within width x height, optionally matted to exactly that size",
                       {optional_dimension_def("width"), optional_dimension_def("height"), upscale_def(),
@@ -517,6 +840,10 @@ std::vector<ProcessorDef> make_registry() {
                         return resize_canvas(std::move(image), p.integer("width"), p.integer("height"),
                                              canvas_color(p, "mat_color"), placement_from(p));
                       }});
+  registry.back().on_reduced = [](const StepParams& p, cv::Size size, int) {
+    return resampling_to(size, fit_size(size, optional_dimension(p, "width"), optional_dimension(p, "height")),
+                         p.boolean("upscale"));
+  };
 
   registry.push_back({"SmartResize", "resize to cover width x height, then crop away the ends with the least detail",
                       {required_dimension("width"), required_dimension("height"), upscale_def()}, nullptr,
@@ -524,6 +851,9 @@ std::vector<ProcessorDef> make_registry() {
                         return smart_resize(std::move(image), p.integer("width"), p.integer("height"),
                                             p.boolean("upscale"));
                       }});
+  registry.back().on_reduced = [](const StepParams& p, cv::Size size, int) {
+    return resampling_to(size, cover_size(size, p.integer("width"), p.integer("height")), p.boolean("upscale"));
+  };
 
   registry.push_back({"Crop", "crop to at most width x height at the anchor or at x/y; never enlarges",
                       {required_dimension("width"), required_dimension("height"), optional_def("anchor", ParamKind::anchor),
@@ -544,6 +874,13 @@ std::vector<ProcessorDef> make_registry() {
                        optional_def("anchor", ParamKind::anchor), optional_def("crop", ParamKind::optional_boolean),
                        optional_def("upscale", ParamKind::optional_boolean)},
                       thumbnail_rules, thumbnail});
+  registry.back().on_reduced = [](const StepParams& p, cv::Size size, int) {
+    const bool upscale = p.optional_boolean("upscale").value_or(false);
+    if (thumbnail_kind(p) == ThumbnailKind::resize_to_fit) {
+      return resampling_to(size, fit_size(size, optional_dimension(p, "width"), optional_dimension(p, "height")), upscale);
+    }
+    return resampling_to(size, cover_size(size, p.integer("width"), p.integer("height")), upscale);
+  };
 
   registry.push_back({"ResizeCanvas", "set the canvas to width x height, placing the image at the anchor or at x/y",
                       {required_dimension("width"), required_dimension("height"), optional_def("color", ParamKind::color),
@@ -575,6 +912,7 @@ std::vector<ProcessorDef> make_registry() {
                       {{"methods", ParamKind::methods, std::vector<std::string>{"auto"}, false,
                         {"auto", "flip_horizontal", "flip_vertical", "rotate_90", "rotate_180", "rotate_270"}}},
                       nullptr, transpose});
+  registry.back().on_reduced = transpose_on_reduced;
 
   registry.push_back({"Adjust", "change colour saturation, brightness, contrast and sharpness (1.0 keeps each)",
                       {{"color", ParamKind::factor, 1.0},
@@ -582,6 +920,28 @@ std::vector<ProcessorDef> make_registry() {
                        {"contrast", ParamKind::factor, 1.0},
                        {"sharpness", ParamKind::factor, 1.0}},
                       nullptr, adjust});
+
+  registry.push_back({"TrimBorderColor", "trim the sides whose pixels are within tolerance of the border colour",
+                      {optional_def("color", ParamKind::color),
+                       {"tolerance", ParamKind::factor, 0.3},
+                       {"sides", ParamKind::methods, std::vector<std::string>{"top", "right", "bottom", "left"}, false,
+                        {"top", "right", "bottom", "left"}}},
+                      tolerance_rule, trim_border_color});
+
+  registry.push_back({"MakeOpaque", "composite the image on a background colour; the result is opaque RGB",
+                      {{"background_color", ParamKind::color, std::vector<double>{255, 255, 255, 255}}}, nullptr,
+                      make_opaque});
+
+  registry.push_back({"ColorOverlay", "blend a solid colour over the image (overlay_opacity 0 keeps the image)",
+                      {{"color", ParamKind::color, std::monostate{}, true},
+                       {"overlay_opacity", ParamKind::factor, 0.5}},
+                      nullptr, color_overlay});
+
+  registry.push_back({"Reflection", "add a mirror image below, size x the height, fading into the background colour",
+                      {{"background_color", ParamKind::color, std::vector<double>{255, 255, 255, 255}},
+                       {"size", ParamKind::factor, 0.0},
+                       {"opacity", ParamKind::factor, 0.6}},
+                      nullptr, reflection});
 
   return registry;
 }
@@ -600,10 +960,24 @@ const ProcessorDef* find_processor(std::string_view name) {
   return nullptr;
 }
 
+ReducedInput reduced_input(const ProcessorStep& step, cv::Size size, int orientation) {
+  const ProcessorDef* def = find_processor(step.name);
+  if (!def || !def->on_reduced) return {};
+  return def->on_reduced(StepParams(step, def->params), size, orientation);
+}
+
 Image apply_step(const ProcessorStep& step, Image image) {
   const ProcessorDef* def = find_processor(step.name);
   if (!def) throw std::runtime_error("unknown processor \"" + step.name + "\"");
-  return def->apply(std::move(image), StepParams(step, def->params));
+  const StepParams params(step, def->params);
+  if (image.is_reduced() &&
+      (!def->on_reduced || def->on_reduced(params, size_of(image), image.orientation).kind == ReducedInput::Kind::needs_full_size)) {
+    // The scheduler only shrinks on load when every spec resamples first, so this is a safety
+    // net: bring the pixels back to the size they stand for rather than compute wrong geometry.
+    image.pixels = resample_lanczos(image.pixels, image.full_size.width, image.full_size.height);
+    image.full_size = {};
+  }
+  return def->apply(std::move(image), params);
 }
 
 } // namespace ikgen

@@ -32,8 +32,8 @@ void Reporter::result(const JobResult& result) {
   if (result.status == JobStatus::generated) {
     ++m_counts.generated;
     if (m_verbosity == Verbosity::verbose) {
-      std::fprintf(m_out, "generated %s (%dx%d) from %s\n", result.output->cache_name.c_str(), result.width,
-                   result.height, result.source->source.name.c_str());
+      std::fprintf(m_out, "generated %s (%dx%d) from %s at 1/%d\n", result.output->cache_name.c_str(), result.width,
+                   result.height, result.source->source.name.c_str(), result.shrink);
     }
   } else {
     ++m_counts.failed;

@@ -16,6 +16,8 @@
 #include "ikgen/atomic_write.hpp"
 #include "ikgen/codecs.hpp"
 #include "ikgen/containment.hpp"
+#include "ikgen/exif.hpp"
+#include "ikgen/shrink.hpp"
 #include "ikgen/processors.hpp"
 
 namespace ikgen {
@@ -49,8 +51,8 @@ std::string read_file(const std::filesystem::path& path, std::vector<unsigned ch
 }
 
 JobResult make_output(const SourceJobs& source, const OutputJob& output, Image image,
-                      const std::filesystem::path& canonical_root) {
-  JobResult result{&source, &output, JobStatus::failed, {}, 0, 0};
+                      const std::filesystem::path& canonical_root, int shrink) {
+  JobResult result{&source, &output, JobStatus::failed, {}, 0, 0, shrink};
   // A symbolic link planted inside the cache directory must not redirect a write elsewhere.
   if (!resolves_within(canonical_root, output.path.parent_path())) {
     result.message = "refusing to write " + output.cache_name + ": its directory resolves outside storage.root";
@@ -77,25 +79,47 @@ JobResult make_output(const SourceJobs& source, const OutputJob& output, Image i
   return result;
 }
 
+bool resamples_first(const Spec& spec, const Image& image) {
+  if (spec.processors.empty()) return false;
+  const ReducedInput first = reduced_input(spec.processors.front(), {image.width(), image.height()}, image.orientation);
+  return first.kind == ReducedInput::Kind::resamples;
+}
+
+// Only JPEG can be decoded at reduced scale, cheaply, by libjpeg.
+int decode_shrink(const SourceJobs& source, std::span<const unsigned char> bytes) {
+  const std::optional<ImageHeader> header = read_header(bytes);
+  if (!header || header->format != ImageFormat::jpeg) return 1;
+  std::vector<const Spec*> specs;
+  for (const OutputJob& output : source.outputs) specs.push_back(output.spec);
+  const std::vector<int> allowed(std::begin(k_jpeg_shrinks), std::end(k_jpeg_shrinks));
+  return choose_shrink(specs, cv::Size(header->width, header->height), read_exif_orientation(bytes, header->format), allowed);
+}
+
 void process_source(const SourceJobs& source, const std::filesystem::path& canonical_root,
                     const std::function<void(const JobResult&)>& emit) {
   std::vector<unsigned char> bytes;
   std::string error = read_file(source.source.path, bytes);
   DecodeResult decoded;
+  int shrink = 1;
   if (error.empty()) {
-    decoded = decode_image(bytes);
+    shrink = decode_shrink(source, bytes);
+    decoded = decode_image(bytes, shrink);
     error = decoded.error;
+    if (decoded.image && !decoded.image->is_reduced()) shrink = 1;
   }
   bytes = {}; // the encoded source is not needed once decoded
   if (!decoded.image) {
-    for (const OutputJob& output : source.outputs) emit({&source, &output, JobStatus::failed, error, 0, 0});
+    for (const OutputJob& output : source.outputs) emit({&source, &output, JobStatus::failed, error, 0, 0, 1});
     return;
   }
   for (std::size_t i = 0; i < source.outputs.size(); ++i) {
-    // Every output starts from the same decode; the last one may consume it.
+    // Every output starts from the same decode. A step that resamples first only reads its
+    // input; any other may change pixels in place, so it gets a private copy (but the last).
     Image image = *decoded.image;
-    if (i + 1 < source.outputs.size()) image.pixels = decoded.image->pixels.clone();
-    emit(make_output(source, source.outputs[i], std::move(image), canonical_root));
+    if (i + 1 < source.outputs.size() && !resamples_first(*source.outputs[i].spec, image)) {
+      image.pixels = decoded.image->pixels.clone();
+    }
+    emit(make_output(source, source.outputs[i], std::move(image), canonical_root, shrink));
   }
 }
 

@@ -90,7 +90,8 @@ TEST_CASE("StepParams: given values override defaults, absent optionals are abse
 
 TEST_CASE("Registry: processor names match pilkit's and each has a summary") {
   for (const char* name : {"Resize", "ResizeToCover", "ResizeToFill", "ResizeToFit", "SmartResize", "Crop", "SmartCrop",
-                           "Thumbnail", "ResizeCanvas", "AddBorder", "Transpose", "Adjust"}) {
+                           "Thumbnail", "ResizeCanvas", "AddBorder", "Transpose", "Adjust", "TrimBorderColor",
+                           "MakeOpaque", "ColorOverlay", "Reflection"}) {
     const ikgen::ProcessorDef* def = ikgen::find_processor(name);
     REQUIRE_MESSAGE(def != nullptr, name);
     CHECK_FALSE(def->summary.empty());
@@ -390,6 +391,235 @@ TEST_CASE("Adjust: PIL ImageEnhance arithmetic, always RGBA, alpha kept") {
     CHECK(size_of(out) == Size{2, 2, rgba});
     CHECK(out.pixels.at<cv::Vec4b>(0, 0) == bgra(77, 77, 77, 255));
   }
+}
+
+namespace {
+
+// pilkit's measured figures for the colour processors use this 4x4 RGBA image: (200, 100, 50, 128)
+// with (38, 6, 45, 153) at (1, 1) and transparent black at (2, 1).
+Image translucent() {
+  Image image = solid(4, 4, 4);
+  image.pixels.setTo(cv::Scalar(50, 100, 200, 128));
+  image.pixels.at<cv::Vec4b>(1, 1) = bgra(38, 6, 45, 153);
+  image.pixels.at<cv::Vec4b>(1, 2) = bgra(0, 0, 0, 0);
+  return image;
+}
+
+cv::Vec3b bgr(int r, int g, int b) {
+  return cv::Vec3b(static_cast<uchar>(b), static_cast<uchar>(g), static_cast<uchar>(r));
+}
+
+// Fills the rectangle [x0, x1) x [y0, y1) of a BGR(A) image with an RGB colour.
+void fill(Image& image, int x0, int y0, int x1, int y1, int r, int g, int b) {
+  image.pixels(cv::Rect(x0, y0, x1 - x0, y1 - y0)).setTo(cv::Scalar(b, g, r, 255));
+}
+
+} // namespace
+
+// TrimBorderColor differs from pilkit on purpose (pilkit never trims with its default tolerance;
+// README "Differences"). The border colour it detects is pilkit's (detect_border_color); the
+// expected crops come from a Python reference of the documented rule on the same images.
+TEST_CASE("TrimBorderColor: trims the frame's median colour within tolerance") {
+  // 10x8 of (250, 250, 250) with near-white specks in the frame, a block (10, 20, 30) at
+  // x 3..6, y 2..4 and a faint (230, 250, 250) pixel at (1, 6).
+  Image image = solid(10, 8);
+  fill(image, 0, 0, 10, 8, 250, 250, 250);
+  image.pixels.at<cv::Vec3b>(0, 0) = bgr(255, 255, 255);
+  image.pixels.at<cv::Vec3b>(7, 9) = bgr(240, 245, 250);
+  fill(image, 3, 2, 7, 5, 10, 20, 30);
+  image.pixels.at<cv::Vec3b>(6, 1) = bgr(230, 250, 250);
+  using Sides = std::vector<std::string>;
+
+  SUBCASE("defaults: tolerance 0.3 (76 levels), all sides") {
+    const Image out = run("TrimBorderColor", {}, image);
+    CHECK(size_of(out) == Size{4, 3, rgb});
+    CHECK(out.pixels.at<cv::Vec3b>(0, 0) == bgr(10, 20, 30));
+  }
+  SUBCASE("a small tolerance keeps the faint pixel") {
+    const Image out = run("TrimBorderColor", {{"tolerance", 0.05}}, image); // 12 levels
+    CHECK(size_of(out) == Size{6, 5, rgb});
+    CHECK(out.pixels.at<cv::Vec3b>(0, 0) == bgr(250, 250, 250));
+  }
+  SUBCASE("tolerance 0 keeps the white speck in the corner, so nothing is trimmed") {
+    CHECK(size_of(run("TrimBorderColor", {{"tolerance", 0.0}}, image)) == Size{10, 8, rgb});
+  }
+  SUBCASE("only the requested sides") {
+    const Image top_left = run("TrimBorderColor", {{"sides", Sides{"left", "top"}}}, image);
+    CHECK(size_of(top_left) == Size{7, 6, rgb});
+    CHECK(top_left.pixels.at<cv::Vec3b>(0, 0) == bgr(10, 20, 30));
+    const Image bottom = run("TrimBorderColor", {{"sides", Sides{"bottom"}}}, image);
+    CHECK(size_of(bottom) == Size{10, 5, rgb});
+    CHECK(bottom.pixels.at<cv::Vec3b>(0, 0) == bgr(255, 255, 255));
+  }
+  SUBCASE("an image made only of border is returned unchanged") {
+    CHECK(size_of(run("TrimBorderColor", {{"tolerance", 1.0}}, image)) == Size{10, 8, rgb});
+    CHECK(size_of(run("TrimBorderColor", {}, solid(6, 4))) == Size{6, 4, rgb});
+  }
+}
+
+TEST_CASE("TrimBorderColor: an explicit colour, alpha only for RGBA, grey stays grey") {
+  SUBCASE("explicit colour instead of the frame's median") {
+    // Top two rows (10, 20, 30), the rest (250, 250, 250), one red-ish pixel at (5, 5). The frame's
+    // median is the light colour (20 of 32 frame pixels).
+    Image image = solid(10, 8);
+    fill(image, 0, 0, 10, 8, 250, 250, 250);
+    fill(image, 0, 0, 10, 2, 10, 20, 30);
+    image.pixels.at<cv::Vec3b>(5, 5) = bgr(100, 0, 0);
+    const Image automatic = run("TrimBorderColor", {}, image);
+    CHECK(size_of(automatic) == Size{10, 6, rgb});
+    CHECK(automatic.pixels.at<cv::Vec3b>(0, 0) == bgr(10, 20, 30));
+    const Image dark = run("TrimBorderColor", {{"color", std::vector<double>{10, 20, 30, 255}}}, image);
+    CHECK(size_of(dark) == Size{10, 6, rgb});
+    CHECK(dark.pixels.at<cv::Vec3b>(0, 0) == bgr(250, 250, 250));
+    // An RGB image has no alpha to compare, so the colour's alpha does not matter.
+    CHECK(size_of(run("TrimBorderColor", {{"color", std::vector<double>{10, 20, 30, 0}}}, image)) ==
+          Size{10, 6, rgb});
+  }
+  SUBCASE("RGBA compares alpha too") {
+    Image image;
+    image.pixels = cv::Mat(7, 9, CV_8UC4, cv::Scalar(0, 0, 0, 0));
+    image.pixels.at<cv::Vec4b>(3, 4) = bgra(10, 20, 30, 255);
+    image.pixels.at<cv::Vec4b>(5, 1) = bgra(0, 0, 0, 40);
+    const Image out = run("TrimBorderColor", {}, image); // alpha 40 is within 76 of 0
+    CHECK(size_of(out) == Size{1, 1, rgba});
+    CHECK(out.pixels.at<cv::Vec4b>(0, 0) == bgra(10, 20, 30, 255));
+    CHECK(size_of(run("TrimBorderColor", {{"tolerance", 0.1}}, image)) == Size{4, 3, rgba});
+  }
+  SUBCASE("grey") {
+    Image image;
+    image.pixels = cv::Mat(5, 6, CV_8UC1, cv::Scalar(200));
+    image.pixels.at<uchar>(1, 2) = 0;
+    image.pixels.at<uchar>(2, 3) = 0;
+    const Image out = run("TrimBorderColor", {}, image);
+    CHECK(size_of(out) == Size{2, 2, PixelMode::grey});
+    CHECK(out.pixels.at<uchar>(0, 0) == 0);
+  }
+}
+
+TEST_CASE("TrimBorderColor: parameter rules") {
+  CHECK(check("TrimBorderColor", {}) == "");
+  CHECK(check("TrimBorderColor", {{"tolerance", 1.0}}) == "");
+  CHECK(check("TrimBorderColor", {{"tolerance", 1.5}}) ==
+        "\"tolerance\" must be from 0 (exactly the border colour) to 1, got \"1.5\"");
+  const ikgen::ProcessorDef* def = ikgen::find_processor("TrimBorderColor");
+  REQUIRE(def != nullptr);
+  const ikgen::StepParams defaults(step("TrimBorderColor", {}), def->params);
+  CHECK(defaults.number("tolerance") == 0.3);
+  CHECK(defaults.names("sides") == std::vector<std::string>{"top", "right", "bottom", "left"});
+  CHECK_FALSE(defaults.has("color"));
+}
+
+TEST_CASE("MakeOpaque: pilkit's blend of the colours, but an opaque RGB result") {
+  // pilkit's RGB channels; its alpha (191, 194, 255 here) is dropped on purpose (README).
+  const Image white = run("MakeOpaque", {}, translucent());
+  CHECK(size_of(white) == Size{4, 4, rgb});
+  CHECK(white.pixels.at<cv::Vec3b>(0, 0) == bgr(227, 177, 152));
+  CHECK(white.pixels.at<cv::Vec3b>(1, 1) == bgr(125, 106, 129));
+  CHECK(white.pixels.at<cv::Vec3b>(1, 2) == bgr(255, 255, 255));
+  const Image green = run("MakeOpaque", {{"background_color", std::vector<double>{10, 200, 77, 255}}}, translucent());
+  CHECK(green.pixels.at<cv::Vec3b>(0, 0) == bgr(105, 150, 63));
+  CHECK(green.pixels.at<cv::Vec3b>(1, 1) == bgr(27, 84, 58));
+  CHECK(green.pixels.at<cv::Vec3b>(1, 2) == bgr(10, 200, 77));
+  CHECK(result("MakeOpaque", {}, 3, 2) == Size{3, 2, rgb});
+  CHECK(run("MakeOpaque", {}, solid(3, 2)).pixels.at<cv::Vec3b>(1, 2) == bgr(10, 20, 30));
+}
+
+TEST_CASE("ColorOverlay: pilkit's arithmetic on RGB, the source's alpha kept") {
+  struct Case {
+    std::vector<double> color;
+    double opacity;
+    cv::Vec3b at_0_0;
+    cv::Vec3b at_1_1;
+    cv::Vec3b at_1_2;
+  };
+  const std::vector<Case> cases = {
+      {{10, 20, 30, 255}, 0.5, bgr(105, 60, 40), bgr(24, 13, 37), bgr(5, 10, 15)},
+      {{10, 20, 30, 255}, 0.3, bgr(143, 76, 44), bgr(30, 10, 40), bgr(3, 6, 9)},
+      {{10, 20, 30, 255}, 0.0, bgr(200, 100, 50), bgr(38, 6, 45), bgr(0, 0, 0)},
+      {{10, 20, 30, 255}, 1.5, bgr(10, 20, 30), bgr(10, 20, 30), bgr(10, 20, 30)}, // mask clipped to 0
+      {{255, 0, 128, 255}, 0.75, bgr(241, 25, 109), bgr(201, 1, 107), bgr(192, 0, 96)},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.opacity);
+    const Image out = run("ColorOverlay", {{"color", c.color}, {"overlay_opacity", c.opacity}}, translucent());
+    CHECK(size_of(out) == Size{4, 4, rgba});
+    const auto rgb_of = [&](int y, int x) {
+      const cv::Vec4b p = out.pixels.at<cv::Vec4b>(y, x);
+      return cv::Vec3b(p[0], p[1], p[2]);
+    };
+    CHECK(rgb_of(0, 0) == c.at_0_0);
+    CHECK(rgb_of(1, 1) == c.at_1_1);
+    CHECK(rgb_of(1, 2) == c.at_1_2);
+    CHECK(out.pixels.at<cv::Vec4b>(1, 1)[3] == 153);
+    CHECK(out.pixels.at<cv::Vec4b>(1, 2)[3] == 0);
+  }
+  Image grey;
+  grey.pixels = cv::Mat(2, 3, CV_8UC1, cv::Scalar(77));
+  const Image out =
+      run("ColorOverlay", {{"color", std::vector<double>{255, 0, 128, 255}}, {"overlay_opacity", 0.25}}, grey);
+  CHECK(size_of(out) == Size{3, 2, rgb});
+  CHECK(out.pixels.at<cv::Vec3b>(0, 0) == bgr(122, 58, 90));
+}
+
+TEST_CASE("Reflection: pilkit's fading mirror image below, RGBA") {
+  // 2x10 black with (200, 100, 50) at (0, 9); rows 9.. of column 0, then (1, 10), per pilkit.
+  Image image = solid(2, 10);
+  image.pixels.setTo(cv::Scalar(0, 0, 0));
+  image.pixels.at<cv::Vec3b>(9, 0) = bgr(200, 100, 50);
+  struct Case {
+    double size;
+    double opacity;
+    std::vector<double> background;
+    int height;
+    std::vector<cv::Vec4b> column;
+    cv::Vec4b at_10_1;
+  };
+  const cv::Vec4b red = bgra(200, 100, 50, 255);
+  const std::vector<double> white = {255, 255, 255, 255};
+  const std::vector<Case> cases = {
+      {0.5, 0.6, white, 15,
+       {red, bgra(225, 171, 144, 255), bgra(146, 146, 146, 255), bgra(178, 178, 178, 255), bgra(208, 208, 208, 255),
+        bgra(240, 240, 240, 255)},
+       bgra(117, 117, 117, 255)},
+      {0.5, 1.0, {18, 171, 52, 255}, 15,
+       {red, bgra(181, 107, 50, 255), bgra(5, 50, 15, 255), bgra(9, 85, 26, 255), bgra(13, 119, 36, 255),
+        bgra(16, 154, 47, 255)},
+       bgra(2, 17, 5, 255)},
+      {1.0, 0.6, white, 20,
+       {red, bgra(224, 166, 138, 255), bgra(124, 124, 124, 255), bgra(140, 140, 140, 255)},
+       bgra(109, 109, 109, 255)},
+      // A reflection taller than the image: Pillow's crop pads with transparent black.
+      {2.0, 0.6, white, 30,
+       {red, bgra(223, 164, 134, 255), bgra(113, 113, 113, 255)},
+       bgra(105, 105, 105, 255)},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.size);
+    CAPTURE(c.opacity);
+    const Image out =
+        run("Reflection", {{"size", c.size}, {"opacity", c.opacity}, {"background_color", c.background}}, image);
+    CHECK(size_of(out) == Size{2, c.height, rgba});
+    for (std::size_t i = 0; i < c.column.size(); ++i) {
+      CAPTURE(i);
+      CHECK(out.pixels.at<cv::Vec4b>(9 + static_cast<int>(i), 0) == c.column[i]);
+    }
+    CHECK(out.pixels.at<cv::Vec4b>(10, 1) == c.at_10_1);
+  }
+  const Image tall = run("Reflection", {{"size", 2.0}}, image);
+  CHECK(tall.pixels.at<cv::Vec4b>(20, 0) == bgra(0, 0, 0, 0));
+  CHECK(tall.pixels.at<cv::Vec4b>(29, 1) == bgra(0, 0, 0, 0));
+}
+
+TEST_CASE("Reflection: size 0 (pilkit divides by zero) gives the image alone, as RGBA") {
+  const Image out = run("Reflection", {}, solid(7, 5));
+  CHECK(size_of(out) == Size{7, 5, rgba});
+  CHECK(out.pixels.at<cv::Vec4b>(4, 6) == bgra(10, 20, 30, 255));
+  // Below 1/255 pilkit also divides by zero; the band is then plain background.
+  const Image thin = run("Reflection", {{"size", 0.002}, {"background_color", std::vector<double>{1, 2, 3, 255}}},
+                         solid(4, 1000));
+  CHECK(size_of(thin) == Size{4, 1002, rgba});
+  CHECK(thin.pixels.at<cv::Vec4b>(1000, 0) == bgra(1, 2, 3, 255));
+  CHECK(thin.pixels.at<cv::Vec4b>(1001, 3) == bgra(1, 2, 3, 255));
 }
 
 TEST_CASE("Image: convert_pixels and composite_on_white") {

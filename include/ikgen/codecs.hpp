@@ -14,14 +14,31 @@ namespace ikgen {
 // The format of encoded bytes, by content (magic numbers), never by file name.
 [[nodiscard]] std::optional<ImageFormat> sniff_format(std::span<const unsigned char> bytes);
 
+// What the header says, read without decoding any pixels.
+struct ImageHeader {
+  ImageFormat format = ImageFormat::jpeg;
+  int width = 0;
+  int height = 0;
+};
+
+// The format and stored (not EXIF-oriented) size, or nullopt when the header is missing or
+// unreadable; decode_image then gives the reason.
+[[nodiscard]] std::optional<ImageHeader> read_header(std::span<const unsigned char> bytes);
+
+// The shrink factors JPEG's DCT scaling offers; decode_image accepts these.
+inline constexpr int k_jpeg_shrinks[] = {1, 2, 4, 8};
+
 struct DecodeResult {
   std::optional<Image> image;
   std::string error; // set when image is empty: a one-line reason
 };
 
 // Decodes JPEG, PNG or WebP bytes into 8-bit grey, BGR or BGRA, and reads the EXIF orientation
-// (without applying it). 16-bit samples are scaled to 8 bits.
-[[nodiscard]] DecodeResult decode_image(std::span<const unsigned char> bytes);
+// (without applying it). 16-bit samples are scaled to 8 bits. With `shrink` > 1 (one of
+// k_jpeg_shrinks) a JPEG is decoded at 1/shrink of its size by libjpeg's DCT scaling, which is
+// several times faster, and Image::full_size keeps the size the pixels stand for; other formats
+// ignore `shrink`.
+[[nodiscard]] DecodeResult decode_image(std::span<const unsigned char> bytes, int shrink = 1);
 
 struct EncodeSettings {
   ImageFormat format = ImageFormat::jpeg;

@@ -18,10 +18,15 @@ struct Image {
   int orientation = 1;
   // The format the source's content was in, whatever its extension says.
   ImageFormat source_format = ImageFormat::jpeg;
+  // Set when the source was decoded at reduced scale (shrink-on-load): the size the pixels
+  // stand for. Processors compute geometry from width()/height(), which report this size, so
+  // results do not depend on the decode scale; the first resample consumes it.
+  cv::Size full_size;
 
   [[nodiscard]] PixelMode mode() const;
-  [[nodiscard]] int width() const { return pixels.cols; }
-  [[nodiscard]] int height() const { return pixels.rows; }
+  [[nodiscard]] bool is_reduced() const { return !full_size.empty(); }
+  [[nodiscard]] int width() const { return is_reduced() ? full_size.width : pixels.cols; }
+  [[nodiscard]] int height() const { return is_reduced() ? full_size.height : pixels.rows; }
 };
 
 // Converts to the given layout: grey->RGB replicates, RGB->RGBA adds opaque alpha,

@@ -50,6 +50,20 @@ private:
   std::map<std::string, ParamValue, std::less<>> m_values;
 };
 
+// How a step copes with an image decoded at reduced scale (shrink-on-load), judged from the
+// size and EXIF orientation it would see. The scheduler uses it to pick a decode scale that
+// leaves every output at least as sharp as it needs; apply_step uses it as a guard.
+struct ReducedInput {
+  enum class Kind {
+    needs_full_size, // works on pixel positions: must see the full-size pixels
+    keeps_geometry,  // rearranges pixels only (Transpose): fine, `size`/`orientation` are after it
+    resamples,       // resamples first, to `size`: fine as long as the pixels are at least that big
+  };
+  Kind kind = Kind::needs_full_size;
+  cv::Size size;
+  int orientation = 1;
+};
+
 struct ProcessorDef {
   std::string_view name;
   std::string_view summary; // one line, for --help and the README
@@ -57,12 +71,18 @@ struct ProcessorDef {
   // Checks combinations of parameters; returns an error message or "" when they are valid.
   std::function<std::string(const StepParams&)> check;
   std::function<Image(Image, const StepParams&)> apply;
+  // Optional; without it the step is treated as ReducedInput::Kind::needs_full_size.
+  std::function<ReducedInput(const StepParams&, cv::Size size, int orientation)> on_reduced = nullptr;
 };
 
 [[nodiscard]] const std::vector<ProcessorDef>& processor_registry();
 [[nodiscard]] const ProcessorDef* find_processor(std::string_view name);
 
-// Runs one validated step. May throw std::runtime_error for an image it cannot process.
+// How `step` would treat an image of `size` and EXIF `orientation` (see ReducedInput).
+[[nodiscard]] ReducedInput reduced_input(const ProcessorStep& step, cv::Size size, int orientation);
+
+// Runs one validated step. May throw std::runtime_error for an image it cannot process. A
+// reduced image reaching a step that needs full-size pixels is first resampled to full size.
 [[nodiscard]] Image apply_step(const ProcessorStep& step, Image image);
 
 } // namespace ikgen

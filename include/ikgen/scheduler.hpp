@@ -20,6 +20,7 @@ struct JobResult {
   std::string message; // the reason, for failures
   int width = 0;
   int height = 0;
+  int shrink = 1; // the source was decoded at 1/shrink of its size
 };
 
 struct ScheduleOptions {

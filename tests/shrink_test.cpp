@@ -1,0 +1,120 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <opencv2/imgcodecs.hpp>
+
+#include "ikgen/codecs.hpp"
+#include "ikgen/config.hpp"
+#include "ikgen/processors.hpp"
+#include "ikgen/shrink.hpp"
+#include "test_images.hpp"
+
+namespace {
+
+const std::vector<int> k_allowed = {1, 2, 4, 8};
+
+ikgen::Spec spec_of(const std::string& processors) {
+  const std::string text = "storage: {root: m}\nspecs:\n  - id: s\n    processors: " + processors +
+                           "\nsource_groups:\n  - {id: g, specs: [s], include: ['*']}\n";
+  return ikgen::parse_project(text, "t.yaml", "/").specs.at(0);
+}
+
+int shrink_for(const std::string& processors, cv::Size stored, int orientation = 1) {
+  const ikgen::Spec spec = spec_of(processors);
+  return ikgen::choose_shrink({&spec}, stored, orientation, k_allowed);
+}
+
+ikgen::Image run(const ikgen::Spec& spec, ikgen::Image image) {
+  for (const auto& step : spec.processors) image = ikgen::apply_step(step, std::move(image));
+  return image;
+}
+
+cv::Mat opaque_bgr(const cv::Mat& pixels) {
+  return pixels.channels() == 3 ? pixels : ikgen::convert_pixels(pixels, ikgen::PixelMode::rgb);
+}
+
+} // namespace
+
+TEST_CASE("choose_shrink: keeps k_shrink_margin source pixels per output pixel") {
+  CHECK(ikgen::k_shrink_margin == 1.0);
+  CHECK(shrink_for("[{ResizeToFit: {width: 400, height: 400}}]", {4096, 4096}) == 8);  // 512 >= 400
+  CHECK(shrink_for("[{ResizeToFit: {width: 600, height: 600}}]", {4096, 4096}) == 4);  // 512 < 600
+  CHECK(shrink_for("[{ResizeToFill: {width: 100, height: 100}}]", {4096, 2304}) == 8); // covers 178x100
+  CHECK(shrink_for("[{ResizeToFit: {width: 1600, height: 1600}}]", {5120, 3200}) == 2);  // 1600x1000 from 2560x1600
+  CHECK(shrink_for("[{Thumbnail: {width: 100, height: 100}}]", {4000, 3000}) == 8);
+  SUBCASE("an enlargement or a skipped resize needs every pixel") {
+    CHECK(shrink_for("[{ResizeToFit: {width: 400}}]", {300, 200}) == 1);
+    CHECK(shrink_for("[{Resize: {width: 5000, height: 10, upscale: false}}]", {4000, 3000}) == 1);
+  }
+  SUBCASE("a step that works on pixel positions first needs full size") {
+    CHECK(shrink_for("[{Crop: {width: 100, height: 100}}, {ResizeToFit: {width: 10}}]", {4000, 3000}) == 1);
+    CHECK(shrink_for("[{Adjust: {color: 0.5}}, {ResizeToFit: {width: 10}}]", {4000, 3000}) == 1);
+    CHECK(shrink_for("[]", {4000, 3000}) == 1);
+  }
+  SUBCASE("Transpose before the resize is looked through, with the orientation") {
+    // Stored 4000x1000 with orientation 6 is 1000x4000 upright and fits 1000x250 as 62x250:
+    // 1/8 leaves 125x500, enough. Without the orientation it fits as 1000x250: 1/4 at most.
+    CHECK(shrink_for("[{Transpose: {}}, {ResizeToFit: {width: 1000, height: 250}}]", {4000, 1000}, 6) == 8);
+    CHECK(shrink_for("[{Transpose: {}}, {ResizeToFit: {width: 1000, height: 250}}]", {4000, 1000}, 1) == 4);
+  }
+  SUBCASE("every spec of the source must be satisfied") {
+    const ikgen::Spec small = spec_of("[{ResizeToFill: {width: 100, height: 100}}]");
+    const ikgen::Spec large = spec_of("[{ResizeToFit: {width: 800, height: 800}}]");
+    CHECK(ikgen::choose_shrink({&small, &large}, {4096, 4096}, 1, k_allowed) == 4);
+  }
+}
+
+TEST_CASE("decode_image: shrink-on-load gives the same sizes and nearly the same pixels") {
+  const cv::Mat photo = ikgen::test::make_photo(1600, 1200);
+  const auto jpeg = ikgen::test::encode_jpeg(photo, 92);
+  const auto header = ikgen::read_header(jpeg);
+  REQUIRE(header);
+  CHECK(header->width == 1600);
+  CHECK(header->height == 1200);
+
+  for (const std::string processors : {"[{ResizeToFit: {width: 200, height: 200}}]", "[{ResizeToFill: {width: 100, height: 100}}]",
+                                       "[{Thumbnail: {width: 150, height: 150}}]", "[{Transpose: {}}, {ResizeToCover: {width: 90, height: 120}}]"}) {
+    CAPTURE(processors);
+    const ikgen::Spec spec = spec_of(processors);
+    const int shrink = ikgen::choose_shrink({&spec}, {1600, 1200}, 1, k_allowed);
+    CHECK(shrink > 1);
+    const auto full = ikgen::decode_image(jpeg, 1);
+    const auto reduced = ikgen::decode_image(jpeg, shrink);
+    REQUIRE(full.image);
+    REQUIRE(reduced.image);
+    CHECK(reduced.image->is_reduced());
+    CHECK(reduced.image->pixels.cols == (1600 + shrink - 1) / shrink);
+    CHECK(reduced.image->width() == 1600);
+    const ikgen::Image a = run(spec, *full.image);
+    const ikgen::Image b = run(spec, *reduced.image);
+    REQUIRE(a.pixels.size() == b.pixels.size());
+    CHECK_FALSE(b.is_reduced());
+    const double psnr = cv::PSNR(opaque_bgr(a.pixels), opaque_bgr(b.pixels));
+    CAPTURE(psnr);
+    CHECK(psnr >= 40.0);
+  }
+}
+
+TEST_CASE("decode_image: shrink-on-load on a real photo (gnome-backgrounds)") {
+  const std::filesystem::path wallpaper = "/usr/share/backgrounds/gnome/adwaita-l.webp";
+  if (!std::filesystem::exists(wallpaper)) {
+    MESSAGE("gnome-backgrounds is not installed; scripts/install-deps.sh installs it");
+    return;
+  }
+  const cv::Mat photo = cv::imread(wallpaper.string(), cv::IMREAD_COLOR);
+  REQUIRE(!photo.empty());
+  const auto jpeg = ikgen::test::encode_jpeg(photo, 92);
+  for (const std::string processors : {"[{ResizeToFit: {width: 400, height: 400}}]", "[{ResizeToFill: {width: 100, height: 100}}]",
+                                       "[{ResizeToFit: {width: 1600, height: 1600}}]"}) {
+    CAPTURE(processors);
+    const ikgen::Spec spec = spec_of(processors);
+    const int shrink = ikgen::choose_shrink({&spec}, photo.size(), 1, k_allowed);
+    const ikgen::Image a = run(spec, *ikgen::decode_image(jpeg, 1).image);
+    const ikgen::Image b = run(spec, *ikgen::decode_image(jpeg, shrink).image);
+    REQUIRE(a.pixels.size() == b.pixels.size());
+    const double psnr = cv::PSNR(opaque_bgr(a.pixels), opaque_bgr(b.pixels));
+    CAPTURE(shrink);
+    CAPTURE(psnr);
+    CHECK(psnr >= 40.0);
+  }
+}
