@@ -80,26 +80,13 @@ inline std::uint8_t clip8(std::int32_t v) {
 
 constexpr std::int32_t k_half = 1 << (k_precision_bits - 1);
 
-// Resamples rows [row_begin, row_end) of `in` horizontally into `out` (out_width wide).
-template <int channels>
-void horizontal(const cv::Mat& in, int row_begin, int row_end, const Coefficients& c, cv::Mat& out) {
-  for (int y = row_begin; y < row_end; ++y) {
-    const std::uint8_t* src = in.ptr<std::uint8_t>(y);
-    std::uint8_t* dst = out.ptr<std::uint8_t>(y - row_begin);
-    for (int xx = 0; xx < out.cols; ++xx) {
-      const std::int32_t* w = &c.weights[static_cast<std::size_t>(xx) * c.ksize];
-      const std::uint8_t* p = src + static_cast<std::size_t>(c.first[xx]) * channels;
-      std::int32_t ss[channels];
-      for (int ch = 0; ch < channels; ++ch) ss[ch] = k_half;
-      for (int x = 0; x < c.count[xx]; ++x, p += channels) {
-        for (int ch = 0; ch < channels; ++ch) ss[ch] += p[ch] * w[x];
-      }
-      for (int ch = 0; ch < channels; ++ch) dst[xx * channels + ch] = clip8(ss[ch]);
-    }
-  }
-}
-
-// Row-at-a-time vertical pass: accumulating whole rows keeps the inner loop contiguous.
+// Row-at-a-time vertical pass: accumulating whole rows keeps the inner loop contiguous, so the
+// compiler vectorises it. Integer sums are exact in any order, so results equal Pillow's.
+// Baseline x86-64 (SSE2) has no 32-bit multiply; an AVX2 clone is picked at run time where the
+// CPU has it (about 2x faster), and the portable one everywhere else.
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target_clones("avx2", "default")))
+#endif
 void vertical(const cv::Mat& in, int row_offset, const Coefficients& c, cv::Mat& out) {
   const int n = out.cols * out.channels();
   std::vector<std::int32_t> acc(n);
@@ -152,7 +139,6 @@ void unpremultiply(cv::Mat& bgra) {
 cv::Mat resample_premultiplied(const cv::Mat& in, int width, int height) {
   const bool need_horizontal = width != in.cols;
   const bool need_vertical = height != in.rows;
-  const int channels = in.channels();
   cv::Mat current = in;
   if (need_horizontal) {
     const Coefficients ch = precompute(in.cols, width);
@@ -165,13 +151,14 @@ cv::Mat resample_premultiplied(const cv::Mat& in, int width, int height) {
       row_begin = cv_coeffs.first.front();
       row_end = cv_coeffs.first.back() + cv_coeffs.count.back();
     }
-    cv::Mat temp(row_end - row_begin, width, in.type());
-    switch (channels) {
-    case 1: horizontal<1>(in, row_begin, row_end, ch, temp); break;
-    case 3: horizontal<3>(in, row_begin, row_end, ch, temp); break;
-    case 4: horizontal<4>(in, row_begin, row_end, ch, temp); break;
-    default: break;
-    }
+    // The horizontal pass runs as a vertical one on the transposed rows: a per-pixel loop over
+    // taps does not vectorise, whole-row accumulation does (about 4x faster here).
+    cv::Mat columns;
+    cv::transpose(in.rowRange(row_begin, row_end), columns);
+    cv::Mat resampled_columns(width, row_end - row_begin, in.type());
+    vertical(columns, 0, ch, resampled_columns);
+    cv::Mat temp;
+    cv::transpose(resampled_columns, temp);
     if (!need_vertical) return temp;
     cv::Mat out(height, width, in.type());
     vertical(temp, row_begin, cv_coeffs, out);
