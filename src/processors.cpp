@@ -851,9 +851,8 @@ std::vector<ProcessorDef> make_registry() {
                         return smart_resize(std::move(image), p.integer("width"), p.integer("height"),
                                             p.boolean("upscale"));
                       }});
-  registry.back().on_reduced = [](const StepParams& p, cv::Size size, int) {
-    return resampling_to(size, cover_size(size, p.integer("width"), p.integer("height")), p.boolean("upscale"));
-  };
+  // No on_reduced hook: the entropy crop is a threshold decision that the small differences of
+  // a reduced decode can flip (measured: a 10 px shift), so SmartResize needs full-size pixels.
 
   registry.push_back({"Crop", "crop to at most width x height at the anchor or at x/y; never enlarges",
                       {required_dimension("width"), required_dimension("height"), optional_def("anchor", ParamKind::anchor),
@@ -876,10 +875,15 @@ std::vector<ProcessorDef> make_registry() {
                       thumbnail_rules, thumbnail});
   registry.back().on_reduced = [](const StepParams& p, cv::Size size, int) {
     const bool upscale = p.optional_boolean("upscale").value_or(false);
-    if (thumbnail_kind(p) == ThumbnailKind::resize_to_fit) {
+    switch (thumbnail_kind(p)) {
+    case ThumbnailKind::resize_to_fit:
       return resampling_to(size, fit_size(size, optional_dimension(p, "width"), optional_dimension(p, "height")), upscale);
+    case ThumbnailKind::resize_to_fill:
+      return resampling_to(size, cover_size(size, p.integer("width"), p.integer("height")), upscale);
+    case ThumbnailKind::smart_resize:
+      break; // as SmartResize: the entropy crop needs full-size pixels
     }
-    return resampling_to(size, cover_size(size, p.integer("width"), p.integer("height")), upscale);
+    return ReducedInput{};
   };
 
   registry.push_back({"ResizeCanvas", "set the canvas to width x height, placing the image at the anchor or at x/y",

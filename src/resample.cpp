@@ -151,14 +151,21 @@ cv::Mat resample_premultiplied(const cv::Mat& in, int width, int height) {
       row_begin = cv_coeffs.first.front();
       row_end = cv_coeffs.first.back() + cv_coeffs.count.back();
     }
-    // The horizontal pass runs as a vertical one on the transposed rows: a per-pixel loop over
-    // taps does not vectorise, whole-row accumulation does (about 4x faster here).
+    // The horizontal pass runs as a vertical one on transposed strips of rows: a per-pixel loop
+    // over taps does not vectorise, whole-row accumulation does (about 4x faster here). Strips
+    // keep the transposed copies small.
+    constexpr int k_strip_rows = 128;
+    cv::Mat temp(row_end - row_begin, width, in.type());
     cv::Mat columns;
-    cv::transpose(in.rowRange(row_begin, row_end), columns);
-    cv::Mat resampled_columns(width, row_end - row_begin, in.type());
-    vertical(columns, 0, ch, resampled_columns);
-    cv::Mat temp;
-    cv::transpose(resampled_columns, temp);
+    cv::Mat resampled_columns;
+    for (int strip = row_begin; strip < row_end; strip += k_strip_rows) {
+      const int strip_end = std::min(strip + k_strip_rows, row_end);
+      cv::transpose(in.rowRange(strip, strip_end), columns);
+      resampled_columns.create(width, strip_end - strip, in.type());
+      vertical(columns, 0, ch, resampled_columns);
+      cv::Mat target = temp.rowRange(strip - row_begin, strip_end - row_begin);
+      cv::transpose(resampled_columns, target);
+    }
     if (!need_vertical) return temp;
     cv::Mat out(height, width, in.type());
     vertical(temp, row_begin, cv_coeffs, out);

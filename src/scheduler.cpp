@@ -4,13 +4,14 @@
 #include <cstring>
 #include <fcntl.h>
 #include <malloc.h>
+#include <memory>
 #include <mutex>
 #include <opencv2/core/utility.hpp>
 #include <set>
 #include <sys/stat.h>
-#include <tbb/blocked_range.h>
 #include <tbb/info.h>
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
 #include <unistd.h>
 
@@ -96,32 +97,37 @@ int decode_shrink(const SourceJobs& source, std::span<const unsigned char> bytes
   return choose_shrink(specs, cv::Size(header->width, header->height), read_exif_orientation(bytes, header->format), allowed);
 }
 
-void process_source(const SourceJobs& source, const std::filesystem::path& canonical_root,
-                    const std::function<void(const JobResult&)>& emit) {
+// A source read from disk, on its way to the workers.
+struct LoadedSource {
+  const SourceJobs* source = nullptr;
   std::vector<unsigned char> bytes;
-  std::string error = read_file(source.source.path, bytes);
+  std::string error;
+};
+
+void process_source(const LoadedSource& loaded, const std::filesystem::path& canonical_root,
+                    const std::function<void(const JobResult&)>& emit) {
+  const SourceJobs& source = *loaded.source;
+  std::string error = loaded.error;
   DecodeResult decoded;
   int shrink = 1;
   if (error.empty()) {
-    shrink = decode_shrink(source, bytes);
-    decoded = decode_image(bytes, shrink);
+    shrink = decode_shrink(source, loaded.bytes);
+    decoded = decode_image(loaded.bytes, shrink);
     error = decoded.error;
     if (decoded.image && !decoded.image->is_reduced()) shrink = 1;
   }
-  bytes = {}; // the encoded source is not needed once decoded
   if (!decoded.image) {
     for (const OutputJob& output : source.outputs) emit({&source, &output, JobStatus::failed, error, 0, 0, 1});
     return;
   }
-  for (std::size_t i = 0; i < source.outputs.size(); ++i) {
-    // Every output starts from the same decode. A step that resamples first only reads its
-    // input; any other may change pixels in place, so it gets a private copy (but the last).
+  // Every output starts from the same decode, and the outputs of one source run in parallel
+  // too, so a lone large source still uses every core. A step that resamples first only reads
+  // its input; any other may change pixels in place, so it gets a private copy.
+  tbb::parallel_for(std::size_t{0}, source.outputs.size(), [&](std::size_t i) {
     Image image = *decoded.image;
-    if (i + 1 < source.outputs.size() && !resamples_first(*source.outputs[i].spec, image)) {
-      image.pixels = decoded.image->pixels.clone();
-    }
+    if (!resamples_first(*source.outputs[i].spec, image)) image.pixels = decoded.image->pixels.clone();
     emit(make_output(source, source.outputs[i], std::move(image), canonical_root, shrink));
-  }
+  });
 }
 
 } // namespace
@@ -152,17 +158,29 @@ std::vector<JobResult> generate(const std::vector<SourceJobs>& work, const Sched
     if (options.on_result) options.on_result(result);
   };
 
+  // Sources stream through a two-stage pipeline: one reader takes them in order from the disk,
+  // the workers decode, process, encode and write. The token limit bounds how many sources are
+  // in flight, so memory does not grow with the number of sources.
+  std::size_t next = 0;
   tbb::task_arena arena(threads);
   arena.execute([&] {
-    // One task per source bounds memory to about one decoded image per worker thread.
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, work.size(), 1),
-                      [&](const tbb::blocked_range<std::size_t>& range) {
-                        for (std::size_t i = range.begin(); i != range.end(); ++i) {
-                          if (options.should_stop && options.should_stop()) return;
-                          process_source(work[i], canonical_root, emit);
-                        }
-                      },
-                      tbb::simple_partitioner());
+    tbb::parallel_pipeline(
+        static_cast<std::size_t>(threads) + 1,
+        tbb::make_filter<void, LoadedSource*>(tbb::filter_mode::serial_in_order,
+                                              [&](tbb::flow_control& control) -> LoadedSource* {
+                                                if (next >= work.size() || (options.should_stop && options.should_stop())) {
+                                                  control.stop();
+                                                  return nullptr;
+                                                }
+                                                auto loaded = std::make_unique<LoadedSource>();
+                                                loaded->source = &work[next++];
+                                                loaded->error = read_file(loaded->source->source.path, loaded->bytes);
+                                                return loaded.release();
+                                              }) &
+            tbb::make_filter<LoadedSource*, void>(tbb::filter_mode::parallel, [&](LoadedSource* raw) {
+              const std::unique_ptr<LoadedSource> loaded(raw);
+              process_source(*loaded, canonical_root, emit);
+            }));
   });
   return results;
 }

@@ -1,0 +1,343 @@
+#!/usr/bin/python3
+"""Helpers for scripts/bench.sh (run with Debian's /usr/bin/python3, which has PIL).
+
+Subcommands:
+  corpus  WORK --min-width N --max-files N
+      Builds WORK/corpus-jpeg/photos (the wallpapers re-encoded as JPEG quality 92) and
+      WORK/corpus-mixed/photos (the same wallpapers in their original PNG/WebP/JPEG files)
+      from Debian's gnome-backgrounds and plasma-workspace-wallpapers. Reuses them when the
+      selection has not changed. Prints a one-line description of each corpus.
+  noop-tree DIR --sources N
+      Writes N small (16x16) JPEG sources under DIR/photos/dNNNN/iNNN.jpg.
+  scales  IKGEN_VERBOSE_OUTPUT CORPUS_ROOT
+      From `ikgen generateimages -v` lines "generated F (WxH) from S at 1/N", prints one line
+      "1/N<TAB>/abs/source" per source (the largest decode of that source; 1/2 when the line
+      has no "at 1/N"), and on stderr whether the scales came from ikgen or the fallback.
+  report  TSV META_DIR OUT_MD --date D [--args A]
+      Medians, ratios and target checks from the timing records; prints the markdown and
+      writes it to OUT_MD.
+"""
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import statistics
+import sys
+
+WALLPAPER_DIRS = ["/usr/share/backgrounds/gnome", "/usr/share/wallpapers"]
+JPEG_QUALITY = 92
+EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
+
+
+def wallpaper_name(path):
+    """A short unique name: gnome-<stem> or plasma-<Theme>[-dark]."""
+    if path.startswith("/usr/share/backgrounds/"):
+        return "gnome-" + os.path.splitext(os.path.basename(path))[0]
+    parts = path.split("/")
+    theme = parts[parts.index("wallpapers") + 1]
+    dark = "-dark" if "images_dark" in parts else ""
+    return "plasma-" + theme + dark
+
+
+def find_wallpapers(min_width):
+    from PIL import Image
+
+    found, seen = [], set()
+    for top in WALLPAPER_DIRS:
+        for root, _dirs, files in os.walk(top):
+            for filename in sorted(files):
+                path = os.path.join(root, filename)
+                if os.path.islink(path) or "screenshot" in filename:
+                    continue
+                try:
+                    with Image.open(path) as im:
+                        size, fmt = im.size, im.format
+                except Exception:
+                    continue
+                if fmt not in EXTENSIONS or size[0] < min_width:
+                    continue
+                with open(path, "rb") as f:
+                    digest = hashlib.sha1(f.read()).hexdigest()
+                if digest in seen:
+                    continue
+                seen.add(digest)
+                found.append({"path": path, "name": wallpaper_name(path), "size": list(size),
+                              "format": fmt, "bytes": os.path.getsize(path)})
+    found.sort(key=lambda w: w["name"])
+    return found
+
+
+def cmd_corpus(args):
+    from PIL import Image
+
+    wallpapers = find_wallpapers(args.min_width)[: args.max_files]
+    if not wallpapers:
+        sys.exit("bench: no wallpaper of %d px or wider found under %s"
+                 % (args.min_width, " ".join(WALLPAPER_DIRS)))
+    stamp = json.dumps({"quality": JPEG_QUALITY, "wallpapers": wallpapers}, sort_keys=True)
+    stamp_path = os.path.join(args.work, "corpus.stamp")
+    jpeg_dir = os.path.join(args.work, "corpus-jpeg", "photos")
+    mixed_dir = os.path.join(args.work, "corpus-mixed", "photos")
+    if not (os.path.exists(stamp_path) and open(stamp_path).read() == stamp):
+        for d in (jpeg_dir, mixed_dir):
+            shutil.rmtree(os.path.dirname(d), ignore_errors=True)
+            os.makedirs(d)
+        for i, w in enumerate(wallpapers, 1):
+            print("bench:   [%d/%d] %s (%s %dx%d)" % (i, len(wallpapers), w["path"], w["format"],
+                                                    *w["size"]), file=sys.stderr)
+            shutil.copyfile(w["path"], os.path.join(mixed_dir, w["name"] + EXTENSIONS[w["format"]]))
+            with Image.open(w["path"]) as im:
+                rgb = im.convert("RGB")
+            rgb.save(os.path.join(jpeg_dir, w["name"] + ".jpg"), "JPEG", quality=JPEG_QUALITY)
+        with open(stamp_path, "w") as f:
+            f.write(stamp)
+
+    widths = [w["size"][0] for w in wallpapers]
+    formats = {}
+    for w in wallpapers:
+        formats[w["format"]] = formats.get(w["format"], 0) + 1
+    jpeg_bytes = sum(os.path.getsize(os.path.join(jpeg_dir, f)) for f in os.listdir(jpeg_dir))
+    mixed_bytes = sum(os.path.getsize(os.path.join(mixed_dir, f)) for f in os.listdir(mixed_dir))
+    info = {
+        "files": len(wallpapers),
+        "min_width": min(widths),
+        "max_width": max(widths),
+        "jpeg_mb": jpeg_bytes / 1e6,
+        "mixed_mb": mixed_bytes / 1e6,
+        "mixed_formats": ", ".join("%d %s" % (n, f) for f, n in sorted(formats.items())),
+        "sources": [w["path"] for w in wallpapers],
+    }
+    with open(os.path.join(args.work, "corpus.json"), "w") as f:
+        json.dump(info, f, indent=1)
+    print("JPEG corpus: %d files, %d-%d px wide, JPEG quality %d, %.1f MB"
+          % (info["files"], info["min_width"], info["max_width"], JPEG_QUALITY, info["jpeg_mb"]))
+    print("mixed corpus: the same %d wallpapers as shipped (%s), %.1f MB"
+          % (info["files"], info["mixed_formats"], info["mixed_mb"]))
+
+
+def cmd_noop_tree(args):
+    from io import BytesIO
+    from PIL import Image
+
+    per_dir = 100
+    photos = os.path.join(args.dir, "photos")
+    os.makedirs(photos, exist_ok=True)
+    for i in range(args.sources):
+        d = os.path.join(photos, "d%04d" % (i // per_dir))
+        if i % per_dir == 0:
+            os.makedirs(d, exist_ok=True)
+        # A few distinct tiny images; the bytes do not matter to a no-op run.
+        buf = BytesIO()
+        Image.new("RGB", (16, 16), ((i * 37) % 256, (i * 11) % 256, (i * 5) % 256)).save(
+            buf, "JPEG", quality=85)
+        with open(os.path.join(d, "i%03d.jpg" % (i % per_dir)), "wb") as f:
+            f.write(buf.getvalue())
+        if (i + 1) % 20000 == 0:
+            print("bench:   %d/%d sources written" % (i + 1, args.sources), file=sys.stderr)
+
+
+LINE = re.compile(r"^generated (\S.*) \((\d+)x(\d+)\) from (.+?)(?: at 1/(\d+))?$")
+
+
+def cmd_scales(args):
+    best = {}
+    reported = 0
+    with open(args.verbose_output, errors="replace") as f:
+        for line in f:
+            m = LINE.match(line.rstrip("\n"))
+            if not m:
+                continue
+            source, denom = m.group(4), m.group(5)
+            if denom is not None:
+                reported += 1
+                n = int(denom)
+            else:
+                n = None
+            prev = best.get(source, "unset")
+            if prev == "unset":
+                best[source] = n
+            elif n is not None and (prev is None or n < prev):
+                best[source] = n
+    if not best:
+        sys.exit("bench: no 'generated ...' lines in %s" % args.verbose_output)
+    fallback = 0
+    for source in sorted(best):
+        n = best[source]
+        if n is None:
+            n, fallback = 2, fallback + 1
+        if n not in (1, 2, 4, 8):
+            sys.exit("bench: ikgen reported decode scale 1/%d for %s; djpeg supports 1/1, 1/2, 1/4, 1/8"
+                     % (n, source))
+        print("1/%d\t%s" % (n, os.path.join(args.root, source)))
+    if fallback:
+        print("ikgen -v did not report a decode scale (no ' at 1/N') for %d of %d sources: "
+              "djpeg uses 1/2 for those" % (fallback, len(best)), file=sys.stderr)
+    else:
+        print("decode scales reported by ikgen -v for all %d sources" % len(best), file=sys.stderr)
+
+
+# ---------------------------------------------------------------------------------------------
+# report
+
+def fmt_s(x):
+    return "%.2f" % x if x >= 0.1 else "%.3f" % x
+
+
+SECTIONS = [
+    {"id": "jpeg", "label": "JPEG", "baseline": "ikgen",
+     "tools": [("ikgen", "ikgen"), ("vips", "vipsthumbnail"), ("magick", "ImageMagick"),
+               ("django", "django-imagekit"), ("floor", "decode floor (djpeg)")]},
+    {"id": "mixed", "label": "mixed", "baseline": "ikgen",
+     "tools": [("ikgen", "ikgen"), ("vips", "vipsthumbnail"), ("magick", "ImageMagick"),
+               ("django", "django-imagekit")]},
+    {"id": "noop", "label": "no-op", "baseline": "ikgen",
+     "tools": [("ikgen", "ikgen (nothing to do)"), ("find", "find storage root"),
+               ("find-src", "find sources only")]},
+]
+
+# (label, section, tool, kind, other, limit): ratio = median(tool) / median(other) <= limit,
+# rss = peak RSS of tool <= limit MiB.
+TARGETS = [
+    ("ikgen ≤ 0.25× vipsthumbnail (JPEG corpus)", "jpeg", "ikgen", "ratio", "vips", 0.25),
+    ("ikgen ≤ 0.05× django-imagekit (JPEG corpus)", "jpeg", "ikgen", "ratio", "django", 0.05),
+    ("ikgen within 2× the decode floor (JPEG corpus)", "jpeg", "ikgen", "ratio", "floor", 2.0),
+    ("ikgen peak RSS ≤ 150 MB (JPEG corpus)", "jpeg", "ikgen", "rss", None, 150.0),
+    ("no-op run within 3× `find ROOT -type f -printf '%T@ %s %p\\n'`", "noop", "ikgen", "ratio",
+     "find", 3.0),
+    ("no-op run peak RSS ≤ 200 MB", "noop", "ikgen", "rss", None, 200.0),
+]
+
+
+def read_tsv(path):
+    rows = []
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                line = line.rstrip("\n")
+                if line:
+                    rows.append(line.split("\t"))
+    return rows
+
+
+def cmd_report(args):
+    meta = args.meta
+    records = {}
+    for section, tool, run, wall, rss in read_tsv(args.tsv):
+        records.setdefault((section, tool), []).append((int(run), float(wall), int(rss)))
+    how = {(s, t): text for s, t, text in read_tsv(os.path.join(meta, "how.tsv"))}
+
+    def stats(section, tool):
+        rows = records.get((section, tool))
+        if not rows:
+            return None
+        walls = [r[1] for r in sorted(rows)]
+        return {"median": statistics.median(walls), "walls": walls,
+                "rss_mb": max(r[2] for r in rows) / 1024.0, "runs": len(rows)}
+
+    out = []
+    w = out.append
+    w("# ikgen benchmark results")
+    w("")
+    w("Written by `scripts/bench.sh%s` on %s; re-run it to refresh this file."
+      % ((" " + args.args) if args.args else "", args.date))
+    w("")
+    w("## Machine")
+    w("")
+    for k, v in read_tsv(os.path.join(meta, "machine.tsv")):
+        w("- %s: %s" % (k, v))
+    w("")
+    w("## Corpora")
+    w("")
+    for (line,) in read_tsv(os.path.join(meta, "corpora.tsv")):
+        w("- " + line)
+    w("")
+    w("## Results")
+    w("")
+    w("Median wall-clock seconds over the runs. Every tool of a corpus runs the same number of "
+      "times, interleaved: one run of each tool per round, the order rotated every round. "
+      "*× ikgen* is the tool's median divided by ikgen's on the same corpus (above 1: slower than "
+      "ikgen). Peak RSS is `/usr/bin/time -v`'s *Maximum resident set size*, the largest over the "
+      "runs; for a command made of several processes it is the largest single process (GNU time "
+      "reports the child's `ru_maxrss`, which covers its descendants one at a time, never their "
+      "sum), so two processes in parallel use up to twice that.")
+    w("")
+    w("| corpus | tool | median wall s | × ikgen | peak RSS MiB | runs (wall s, in order) |")
+    w("|---|---|---:|---:|---:|---|")
+    for sec in SECTIONS:
+        base = stats(sec["id"], sec["baseline"])
+        for tool_id, label in sec["tools"]:
+            s = stats(sec["id"], tool_id)
+            if s is None:
+                continue
+            if tool_id == sec["baseline"]:
+                ratio = "1"
+            elif base and base["median"] > 0:
+                ratio = "%.2f" % (s["median"] / base["median"])
+            else:
+                ratio = "n/a"
+            w("| %s | %s | %s | %s | %.0f | %s |" % (
+                sec["label"], label, fmt_s(s["median"]), ratio, s["rss_mb"],
+                ", ".join(fmt_s(x) for x in s["walls"])))
+    w("")
+    w("## Targets")
+    w("")
+    w("| target | measured | |")
+    w("|---|---|---|")
+    for label, section, tool, kind, other, limit in TARGETS:
+        a = stats(section, tool)
+        b = stats(section, other) if other else None
+        if a is None or (kind == "ratio" and b is None):
+            w("| %s | not measured in this run | |" % label)
+            continue
+        if kind == "ratio":
+            value = a["median"] / b["median"]
+            measured = "%.3f× (%s s vs %s s)" % (value, fmt_s(a["median"]), fmt_s(b["median"]))
+        else:
+            value = a["rss_mb"]
+            measured = "%.0f MiB" % value
+        w("| %s | %s | %s |" % (label, measured, "met" if value <= limit else "**missed**"))
+    w("")
+    w("## How each tool was run")
+    w("")
+    for sec in SECTIONS:
+        for tool_id, label in sec["tools"]:
+            text = how.get((sec["id"], tool_id))
+            if text and (sec["id"], tool_id) in records:
+                w("- **%s**, %s: %s" % (label, sec["label"], text))
+    for (line,) in read_tsv(os.path.join(meta, "notes.tsv")):
+        w("- " + line)
+    w("")
+    text = "\n".join(out) + "\n"
+    with open(args.out, "w") as f:
+        f.write(text)
+    sys.stdout.write(text)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("corpus")
+    c.add_argument("work")
+    c.add_argument("--min-width", type=int, default=4096)
+    c.add_argument("--max-files", type=int, default=45)
+    n = sub.add_parser("noop-tree")
+    n.add_argument("dir")
+    n.add_argument("--sources", type=int, default=100000)
+    s = sub.add_parser("scales")
+    s.add_argument("verbose_output")
+    s.add_argument("root")
+    r = sub.add_parser("report")
+    r.add_argument("tsv")
+    r.add_argument("meta", help="directory with machine.tsv, corpora.tsv, how.tsv, notes.tsv")
+    r.add_argument("out")
+    r.add_argument("--args", default="")
+    r.add_argument("--date", required=True)
+    args = p.parse_args()
+    {"corpus": cmd_corpus, "noop-tree": cmd_noop_tree, "scales": cmd_scales,
+     "report": cmd_report}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()
