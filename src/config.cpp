@@ -9,6 +9,7 @@
 
 #include "ikgen/error.hpp"
 #include "ikgen/naming.hpp"
+#include "ikgen/staleness.hpp"
 #include "ikgen/processors.hpp"
 #include "ikgen/spell.hpp"
 
@@ -417,7 +418,7 @@ Project parse_project(const std::string& text, const std::string& file_name, con
   }
 
   if (const YAML::Node cache = root["cache"]; cache && !cache.IsNull()) {
-    reader.check_keys(cache, {"dir", "namer"}, "cache");
+    reader.check_keys(cache, {"dir", "namer", "state", "strategy"}, "cache");
     if (const YAML::Node dir = cache["dir"]) project.cache_dir = contained_path(reader, dir, reader.string(dir, "cache.dir"), "cache.dir");
     if (const YAML::Node namer = cache["namer"]) {
       const std::string name = reader.string(namer, "cache.namer");
@@ -426,7 +427,20 @@ Project parse_project(const std::string& text, const std::string& file_name, con
       if (!parsed) reader.fail(namer, "unknown namer \"" + name + "\"" + Reader::suggestion(name, valid) + "; valid namers: " + Reader::join(valid));
       project.namer = *parsed;
     }
+    if (const YAML::Node state = cache["state"]) {
+      const std::string text = reader.string(state, "cache.state");
+      if (text.empty()) reader.fail(state, "cache.state must name a file, such as \"ikgen-state.sqlite\"");
+      project.state_file = (base_dir / text).lexically_normal();
+    }
+    if (const YAML::Node strategy = cache["strategy"]) {
+      const std::string name = reader.string(strategy, "cache.strategy");
+      const std::optional<Strategy> parsed = parse_strategy(name);
+      const std::vector<std::string> valid = {"just_in_time", "optimistic"};
+      if (!parsed) reader.fail(strategy, "unknown strategy \"" + name + "\"" + Reader::suggestion(name, valid) + "; valid strategies: " + Reader::join(valid));
+      project.strategy = *parsed;
+    }
   }
+  if (project.state_file.empty()) project.state_file = project.storage_root / project.cache_dir / ".ikgen-state.sqlite";
 
   const YAML::Node specs = root["specs"];
   if (!specs || !specs.IsSequence() || specs.size() == 0) {

@@ -2,9 +2,11 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <map>
 
 #include "ikgen/error.hpp"
 #include "ikgen/run.hpp"
+#include "ikgen/staleness.hpp"
 
 int main(int argc, char** argv) {
   using ikgen::ExitCode;
@@ -15,21 +17,50 @@ int main(int argc, char** argv) {
   ikgen::Options options;
   bool verbose = false;
   bool quiet = false;
-  auto add_common = [&](CLI::App* command) {
+  std::string strategy;
+  std::string format = "json";
+  auto add_config = [&](CLI::App* command) {
+    command->add_option("-c,--config", options.config, "the project's YAML file")->default_str("ikgen.yaml");
+  };
+  auto add_patterns = [&](CLI::App* command) {
     command->add_option("patterns", options.patterns,
                         "spec id patterns: '*' within a segment, '**' across; 'a' also selects 'a:b' (default: every spec)");
-    command->add_option("-c,--config", options.config, "the project's YAML file")->default_str("ikgen.yaml");
-    command->add_flag("-v,--verbose", verbose, "list every file");
+  };
+  auto add_freshness = [&](CLI::App* command) {
+    command->add_option("--strategy", strategy, "just_in_time or optimistic (default: cache.strategy)")
+        ->check(CLI::IsMember({"just_in_time", "optimistic"}));
+    command->add_flag("--verify", options.verify, "ask the storage about every file and repair the state");
+    command->add_flag("--verify-content", options.verify_content, "hash every source to tell changed content");
+    command->add_flag("--stats", options.stats, "print how many storage calls were made");
   };
 
-  CLI::App* generate = app.add_subcommand("generateimages", "generate every missing cache file of the selected specs");
-  add_common(generate);
+  CLI::App* generate = app.add_subcommand("generateimages", "generate every missing or stale cache file of the selected specs");
+  add_patterns(generate);
+  add_config(generate);
+  add_freshness(generate);
   generate->add_option("-j,--jobs", options.jobs, "worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+  generate->add_flag("-v,--verbose", verbose, "list every generated file");
   generate->add_flag("-q,--quiet", quiet, "print only errors and the summary, no progress");
+  generate->add_flag("--no-wait", options.no_wait, "exit at once (status 75) if another run holds the lock");
 
-  CLI::App* check = app.add_subcommand("check", "dry run: list the cache files generateimages would create; exit 1 if any");
-  add_common(check);
+  CLI::App* check = app.add_subcommand("check", "dry run: list what generateimages would do; exit 1 if anything");
+  add_patterns(check);
+  add_config(check);
+  add_freshness(check);
   check->add_flag("--json", options.json, "one JSON object per line on stdout: generator, source, file, state");
+  check->add_flag("-v,--verbose", verbose, "also list the files that are present");
+
+  CLI::App* prune = app.add_subcommand("prune", "remove cache files no current spec and source produce, and their records");
+  add_config(prune);
+  prune->add_flag("--dry-run", options.dry_run, "only list what would be removed");
+  prune->add_flag("--force", options.force, "prune even when a source group matches no file");
+  prune->add_flag("--no-wait", options.no_wait, "exit at once (status 75) if another run holds the lock");
+  prune->add_flag("--stats", options.stats, "print how many storage calls were made");
+
+  CLI::App* manifest = app.add_subcommand("manifest", "list each cache file's path, width, height and bytes from the state store");
+  add_patterns(manifest);
+  add_config(manifest);
+  manifest->add_option("--format", format, "json (one object per line) or csv")->check(CLI::IsMember({"json", "csv"}));
 
   try {
     app.parse(argc, argv);
@@ -37,8 +68,13 @@ int main(int argc, char** argv) {
     const int status = app.exit(e);
     return status == 0 ? 0 : ikgen::to_int(ExitCode::usage_error);
   }
-  options.command = check->parsed() ? ikgen::Command::check : ikgen::Command::generateimages;
+  options.command = check->parsed()      ? ikgen::Command::check
+                    : prune->parsed()    ? ikgen::Command::prune
+                    : manifest->parsed() ? ikgen::Command::manifest
+                                         : ikgen::Command::generateimages;
   options.verbosity = verbose ? ikgen::Verbosity::verbose : quiet ? ikgen::Verbosity::quiet : ikgen::Verbosity::normal;
+  if (!strategy.empty()) options.strategy = ikgen::parse_strategy(strategy);
+  options.manifest_format = format == "csv" ? ikgen::ManifestFormat::csv : ikgen::ManifestFormat::json;
 
   try {
     return ikgen::to_int(ikgen::run(options));

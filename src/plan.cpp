@@ -40,6 +40,7 @@ std::vector<const Spec*> select_specs(const Project& project, const std::vector<
 
 Plan make_plan(const Project& project, const std::vector<const Spec*>& selected, const WarningSink& warn) {
   std::map<std::string, SourceJobs> by_source;
+  std::vector<std::string> empty_groups;
   for (const SourceGroup& group : project.source_groups) {
     std::vector<IdPattern> patterns;
     for (const std::string& text : group.spec_patterns) {
@@ -59,6 +60,7 @@ Plan make_plan(const Project& project, const std::vector<const Spec*>& selected,
 
     const std::vector<SourceFile> sources = walk_sources(project, group, warn);
     if (sources.empty()) {
+      empty_groups.push_back(group.id);
       std::string globs;
       for (const std::string& glob : group.include) globs += (globs.empty() ? "" : ", ") + glob;
       warn(group.location.file + ":" + std::to_string(group.location.line) + ": source group \"" + group.id +
@@ -74,12 +76,12 @@ Plan make_plan(const Project& project, const std::vector<const Spec*>& selected,
         OutputJob job;
         job.spec = spec;
         job.cache_name = cache_filename(project.namer, project.cache_dir, source.name, hash_spec(source.name, *spec), spec->format);
-        job.path = project.storage_root / job.cache_name;
         jobs.outputs.push_back(std::move(job));
       }
     }
   }
   Plan plan;
+  plan.empty_groups = std::move(empty_groups);
   for (auto& [name, jobs] : by_source) {
     plan.output_count += jobs.outputs.size();
     plan.sources.push_back(std::move(jobs));

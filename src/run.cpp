@@ -2,17 +2,23 @@
 
 #include <chrono>
 #include <cstdio>
-#include <set>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <ctime>
+#include <map>
+#include <tbb/parallel_for.h>
 
+#include "ikgen/codecs.hpp"
 #include "ikgen/config.hpp"
 #include "ikgen/error.hpp"
+#include "ikgen/file_hash.hpp"
 #include "ikgen/interrupt.hpp"
 #include "ikgen/json.hpp"
+#include "ikgen/maintenance.hpp"
 #include "ikgen/plan.hpp"
+#include "ikgen/run_lock.hpp"
 #include "ikgen/scheduler.hpp"
 #include "ikgen/staleness.hpp"
+#include "ikgen/state_store.hpp"
+#include "ikgen/storage.hpp"
 
 namespace ikgen {
 namespace {
@@ -26,80 +32,178 @@ void require_storage_root(const Project& project) {
   }
 }
 
-OutputObservation observe(const std::filesystem::path& path) {
-  struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) return {false, false};
-  return {true, S_ISREG(info.st_mode)};
-}
+std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+// What one run works with, once the config is loaded.
+struct Session {
+  const Options& options;
+  const Project& project;
+  Strategy strategy;
+  Reporter& reporter;
+  StateStore& store;
+  Storage& storage;
+};
 
 struct Decided {
   const SourceJobs* source;
   const OutputJob* output;
+  SourceFingerprint fingerprint;
   Verdict verdict;
 };
 
-// Looks at every cache file once. Two specs with identical attributes share a cache file; it
-// is decided (and later generated) once.
-std::vector<Decided> decide_all(const Plan& plan) {
+enum class Adopt { yes, no };
+
+// --verify-content: every source's content hash, indexed like plan.sources.
+std::vector<std::string> hash_sources(const Plan& plan, bool wanted) {
+  std::vector<std::string> hashes(plan.sources.size());
+  if (!wanted) return hashes;
+  tbb::parallel_for(std::size_t{0}, plan.sources.size(), [&](std::size_t i) {
+    hashes[i] = hash_file(plan.sources[i].source.path).value_or("");
+  });
+  return hashes;
+}
+
+// A file that exists in the storage but not in the state store: record what it is, reading
+// only its header for the size the manifest needs.
+void adopt(Session& session, const Decided& d, const std::optional<OutputObservation>& output) {
+  CacheRecord record;
+  if (const std::optional<CacheRecord> known = session.store.find(d.output->spec->id, d.source->source.name);
+      known && known->cache_name == d.output->cache_name) {
+    record = *known; // same file, only the source's fingerprint moved (touched, same content)
+  } else {
+    const std::string prefix = session.storage.read_prefix(d.output->cache_name, 256 * 1024);
+    const auto bytes = std::span(reinterpret_cast<const unsigned char*>(prefix.data()), prefix.size());
+    if (const std::optional<ImageHeader> header = read_header(bytes)) {
+      record.width = header->width;
+      record.height = header->height;
+    }
+    record.bytes = output ? output->size : 0;
+    record.generated_at = now_seconds();
+  }
+  record.generator = d.output->spec->id;
+  record.source = d.source->source.name;
+  record.cache_name = d.output->cache_name;
+  record.fingerprint = d.fingerprint;
+  session.store.record(record);
+}
+
+std::vector<Decided> decide_all(Session& session, const Plan& plan, Adopt adopt_found) {
+  const std::vector<std::string> hashes = hash_sources(plan, session.options.verify_content);
   std::vector<Decided> decided;
   decided.reserve(plan.output_count);
-  for (const SourceJobs& source : plan.sources) {
-    for (const OutputJob& output : source.outputs) decided.push_back({&source, &output, decide(observe(output.path))});
+  for (std::size_t i = 0; i < plan.sources.size(); ++i) {
+    const SourceJobs& source = plan.sources[i];
+    const SourceFingerprint fingerprint{source.source.size, source.source.mtime_ns, hashes[i]};
+    for (const OutputJob& output : source.outputs) {
+      const std::optional<CacheRecord> record = session.store.find(output.spec->id, source.source.name);
+      Facts facts;
+      facts.strategy = session.strategy;
+      facts.verify = session.options.verify;
+      facts.compare_content = session.options.verify_content;
+      facts.record = record ? &*record : nullptr;
+      facts.cache_name = output.cache_name;
+      facts.source = &fingerprint;
+      std::optional<OutputObservation> observed;
+      if (needs_storage_check(facts)) observed = session.storage.stat(output.cache_name);
+      Decided d{&source, &output, fingerprint, decide(facts, observed)};
+      if (d.verdict.record_needed && adopt_found == Adopt::yes) adopt(session, d, observed);
+      decided.push_back(std::move(d));
+    }
   }
   return decided;
 }
 
-ExitCode run_check(const Options& options, const std::vector<Decided>& decided) {
-  std::size_t missing = 0;
-  for (const Decided& d : decided) {
-    const bool stale = d.verdict.stale;
-    missing += stale ? 1 : 0;
-    if (options.json) {
-      std::printf("{\"generator\": %s, \"source\": %s, \"file\": %s, \"state\": \"%s\"}\n",
-                  json_quote(d.output->spec->id).c_str(), json_quote(d.source->source.name).c_str(),
-                  json_quote(d.output->cache_name).c_str(), stale ? "missing" : "exists");
-    } else if (stale || options.verbosity == Verbosity::verbose) {
-      std::printf("%-8s %s  (spec \"%s\", source %s)\n", stale ? "missing" : "exists", d.output->cache_name.c_str(),
-                  d.output->spec->id.c_str(), d.source->source.name.c_str());
-    }
-  }
-  std::FILE* summary = options.json ? stderr : stdout;
-  std::fprintf(summary, "check: %zu missing, %zu present\n", missing, decided.size() - missing);
-  return missing > 0 ? ExitCode::some_failed : ExitCode::success;
+void print_stats(const Session& session) {
+  if (!session.options.stats) return;
+  const StorageCounters& c = session.storage.counters();
+  std::fprintf(stderr, "storage calls: %llu stat, %llu read, %llu write, %llu remove\n",
+               static_cast<unsigned long long>(c.stats.load()), static_cast<unsigned long long>(c.reads.load()),
+               static_cast<unsigned long long>(c.writes.load()), static_cast<unsigned long long>(c.removes.load()));
 }
 
-ExitCode run_generate(const Options& options, const Project& project, const std::vector<Decided>& decided,
-                      Reporter& reporter, std::chrono::steady_clock::time_point started) {
-  // Regroup the stale outputs by source, keeping one job per cache file.
+const char* state_of(const Verdict& verdict) {
+  if (!verdict.stale) return "exists";
+  return verdict.reason == Reason::source_changed ? "stale" : "missing";
+}
+
+ExitCode run_check(Session& session, const Plan& plan) {
+  const std::vector<Decided> decided = decide_all(session, plan, Adopt::no);
+  std::size_t missing = 0;
+  std::size_t stale = 0;
+  for (const Decided& d : decided) {
+    const char* state = state_of(d.verdict);
+    missing += d.verdict.stale && d.verdict.reason != Reason::source_changed ? 1 : 0;
+    stale += d.verdict.reason == Reason::source_changed ? 1 : 0;
+    if (session.options.json) {
+      std::printf("{\"generator\": %s, \"source\": %s, \"file\": %s, \"state\": \"%s\"}\n",
+                  json_quote(d.output->spec->id).c_str(), json_quote(d.source->source.name).c_str(),
+                  json_quote(d.output->cache_name).c_str(), state);
+    } else if (d.verdict.stale || session.options.verbosity == Verbosity::verbose) {
+      std::printf("%-8s %s  (spec \"%s\", source %s)\n", state, d.output->cache_name.c_str(), d.output->spec->id.c_str(),
+                  d.source->source.name.c_str());
+    }
+  }
+  std::FILE* summary = session.options.json ? stderr : stdout;
+  std::fprintf(summary, "check: %zu missing, %zu stale, %zu present\n", missing, stale, decided.size() - missing - stale);
+  print_stats(session);
+  return missing + stale > 0 ? ExitCode::some_failed : ExitCode::success;
+}
+
+ExitCode run_generate(Session& session, const Plan& plan, std::chrono::steady_clock::time_point started) {
+  const std::vector<Decided> decided = decide_all(session, plan, Adopt::yes);
+
+  // Regroup the stale outputs by source, one job per cache file; remember every (generator,
+  // source) a cache file serves, to record them all once it exists.
   std::vector<SourceJobs> work;
-  std::set<std::string> scheduled;
+  std::map<std::string, std::vector<const Decided*>> served_by;
   std::size_t up_to_date = 0;
   for (const Decided& d : decided) {
     if (!d.verdict.stale) {
       ++up_to_date;
       continue;
     }
-    if (!scheduled.insert(d.output->cache_name).second) continue;
+    std::vector<const Decided*>& served = served_by[d.output->cache_name];
+    served.push_back(&d);
+    if (served.size() > 1) continue;
     if (work.empty() || work.back().source.name != d.source->source.name) work.push_back({d.source->source, {}});
     work.back().outputs.push_back(*d.output);
   }
-  reporter.up_to_date(up_to_date);
+  session.reporter.up_to_date(up_to_date);
 
   std::size_t total = 0;
   for (const SourceJobs& jobs : work) total += jobs.outputs.size();
-  reporter.start(total);
-  install_interrupt_handlers();
+  session.reporter.start(total);
   ScheduleOptions schedule;
-  schedule.jobs = options.jobs;
-  schedule.storage_root = project.storage_root;
-  schedule.on_result = [&](const JobResult& result) { reporter.result(result); };
+  schedule.jobs = session.options.jobs;
+  schedule.storage = &session.storage;
   schedule.should_stop = [] { return interrupt_requested(); };
-  const std::vector<JobResult> results = generate(work, schedule);
+  // Called one at a time: the record is written only after the file is in place, so a record
+  // never claims a file that is not there (a kill in between leaves a file without a record,
+  // which the next run finds or regenerates).
+  schedule.on_result = [&](const JobResult& result) {
+    session.reporter.result(result);
+    if (result.status != JobStatus::generated) return;
+    for (const Decided* d : served_by[result.output->cache_name]) {
+      CacheRecord record;
+      record.generator = d->output->spec->id;
+      record.source = d->source->source.name;
+      record.cache_name = d->output->cache_name;
+      record.fingerprint = d->fingerprint;
+      record.width = result.width;
+      record.height = result.height;
+      record.bytes = result.bytes;
+      record.generated_at = now_seconds();
+      session.store.record(record);
+    }
+  };
+  [[maybe_unused]] const std::vector<JobResult> results = generate(work, schedule);
+  session.store.flush();
 
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const bool interrupted = interrupt_requested();
-  reporter.summary(seconds, interrupted);
-  return reporter.exit_code(interrupted);
+  session.reporter.summary(seconds, interrupted);
+  print_stats(session);
+  return session.reporter.exit_code(interrupted);
 }
 
 } // namespace
@@ -111,11 +215,32 @@ ExitCode run(const Options& options) {
   require_storage_root(project);
 
   Reporter reporter(stdout, stderr, options.verbosity);
-  const Plan plan = make_plan(project, specs, [&](const std::string& message) { reporter.warning(message); });
-  const std::vector<Decided> decided = decide_all(plan);
+  const auto warn = [&](const std::string& message) { reporter.warning(message); };
+  install_interrupt_handlers();
 
-  if (options.command == Command::check) return run_check(options, decided);
-  return run_generate(options, project, decided, reporter, started);
+  // Commands that write take the run lock before they open the store for writing.
+  const bool writes = options.command == Command::generateimages || options.command == Command::prune;
+  std::optional<RunLock> lock;
+  if (writes) {
+    lock.emplace(project.state_file.string() + ".lock", options.no_wait ? LockWait::no_wait : LockWait::wait, warn);
+  }
+  const std::unique_ptr<StateStore> store =
+      open_sqlite_state_store(project.state_file, writes ? StoreAccess::read_write : StoreAccess::read_only, warn);
+  LocalStorage storage(project.storage_root);
+  Session session{options, project, options.strategy.value_or(project.strategy), reporter, *store, storage};
+
+  if (options.command == Command::manifest) return write_manifest(specs, *store, options.manifest_format);
+  const Plan plan = make_plan(project, options.command == Command::prune ? select_specs(project, {}) : specs, warn);
+  switch (options.command) {
+  case Command::check: return run_check(session, plan);
+  case Command::prune: {
+    const ExitCode code = prune(project, plan, *store, storage, options.dry_run ? DryRun::yes : DryRun::no,
+                                options.force, reporter);
+    print_stats(session);
+    return code;
+  }
+  default: return run_generate(session, plan, started);
+  }
 }
 
 } // namespace ikgen

@@ -15,9 +15,7 @@
 #include <tbb/task_arena.h>
 #include <unistd.h>
 
-#include "ikgen/atomic_write.hpp"
 #include "ikgen/codecs.hpp"
-#include "ikgen/containment.hpp"
 #include "ikgen/exif.hpp"
 #include "ikgen/shrink.hpp"
 #include "ikgen/processors.hpp"
@@ -52,14 +50,8 @@ std::string read_file(const std::filesystem::path& path, std::vector<unsigned ch
   return {};
 }
 
-JobResult make_output(const SourceJobs& source, const OutputJob& output, Image image,
-                      const std::filesystem::path& canonical_root, int shrink) {
-  JobResult result{&source, &output, JobStatus::failed, {}, 0, 0, shrink};
-  // A symbolic link planted inside the cache directory must not redirect a write elsewhere.
-  if (!resolves_within(canonical_root, output.path.parent_path())) {
-    result.message = "refusing to write " + output.cache_name + ": its directory resolves outside storage.root";
-    return result;
-  }
+JobResult make_output(const SourceJobs& source, const OutputJob& output, Image image, Storage& storage, int shrink) {
+  JobResult result{&source, &output, JobStatus::failed, {}, 0, 0, shrink, 0};
   try {
     for (const ProcessorStep& step : output.spec->processors) image = apply_step(step, std::move(image));
   } catch (const std::exception& e) {
@@ -72,8 +64,9 @@ JobResult make_output(const SourceJobs& source, const OutputJob& output, Image i
     result.message = encoded.error;
     return result;
   }
-  result.message = write_file_atomically(output.path, encoded.bytes);
+  result.message = storage.write(output.cache_name, encoded.bytes);
   if (result.message.empty()) {
+    result.bytes = encoded.bytes.size();
     result.status = JobStatus::generated;
     result.width = image.width();
     result.height = image.height();
@@ -104,7 +97,7 @@ struct LoadedSource {
   std::string error;
 };
 
-void process_source(const LoadedSource& loaded, const std::filesystem::path& canonical_root,
+void process_source(const LoadedSource& loaded, Storage& storage,
                     const std::function<void(const JobResult&)>& emit) {
   const SourceJobs& source = *loaded.source;
   std::string error = loaded.error;
@@ -117,7 +110,7 @@ void process_source(const LoadedSource& loaded, const std::filesystem::path& can
     if (decoded.image && !decoded.image->is_reduced()) shrink = 1;
   }
   if (!decoded.image) {
-    for (const OutputJob& output : source.outputs) emit({&source, &output, JobStatus::failed, error, 0, 0, 1});
+    for (const OutputJob& output : source.outputs) emit({&source, &output, JobStatus::failed, error, 0, 0, 1, 0});
     return;
   }
   // Every output starts from the same decode, and the outputs of one source run in parallel
@@ -126,7 +119,7 @@ void process_source(const LoadedSource& loaded, const std::filesystem::path& can
   tbb::parallel_for(std::size_t{0}, source.outputs.size(), [&](std::size_t i) {
     Image image = *decoded.image;
     if (!resamples_first(*source.outputs[i].spec, image)) image.pixels = decoded.image->pixels.clone();
-    emit(make_output(source, source.outputs[i], std::move(image), canonical_root, shrink));
+    emit(make_output(source, source.outputs[i], std::move(image), storage, shrink));
   });
 }
 
@@ -145,10 +138,6 @@ std::vector<JobResult> generate(const std::vector<SourceJobs>& work, const Sched
   mallopt(M_TRIM_THRESHOLD, 512 * 1024 * 1024);
 #endif
   const int threads = options.jobs > 0 ? options.jobs : tbb::info::default_concurrency();
-
-  std::error_code error;
-  std::filesystem::path canonical_root = std::filesystem::canonical(options.storage_root, error);
-  if (error) canonical_root = options.storage_root;
 
   std::vector<JobResult> results;
   std::mutex mutex;
@@ -179,7 +168,7 @@ std::vector<JobResult> generate(const std::vector<SourceJobs>& work, const Sched
                                               }) &
             tbb::make_filter<LoadedSource*, void>(tbb::filter_mode::parallel, [&](LoadedSource* raw) {
               const std::unique_ptr<LoadedSource> loaded(raw);
-              process_source(*loaded, canonical_root, emit);
+              process_source(*loaded, *options.storage, emit);
             }));
   });
   return results;

@@ -60,11 +60,15 @@ std::map<std::string, std::uintmax_t> snapshot(const fs::path& root) {
   return files;
 }
 
+// Every rendition under `root` (the state file and its lock, kept in the cache directory, are
+// not renditions).
 std::vector<fs::path> files_under(const fs::path& root) {
   std::vector<fs::path> files;
   if (!fs::exists(root)) return files;
   for (const auto& entry : fs::recursive_directory_iterator(root)) {
-    if (entry.is_regular_file()) files.push_back(entry.path());
+    if (entry.is_regular_file() && entry.path().filename().string().rfind(".ikgen-state", 0) != 0) {
+      files.push_back(entry.path());
+    }
   }
   std::sort(files.begin(), files.end());
   return files;
@@ -164,7 +168,7 @@ TEST_CASE("cli: check is a dry run that gates on missing files") {
   const auto before = snapshot(site.dir.path());
   const Outcome missing = run_ikgen(site.dir, "check");
   CHECK(missing.status == 1);
-  CHECK(missing.out.find("check: 12 missing, 0 present") != std::string::npos);
+  CHECK(missing.out.find("check: 12 missing, 0 stale, 0 present") != std::string::npos);
   CHECK(snapshot(site.dir.path()) == before); // wrote nothing
 
   const Outcome json = run_ikgen(site.dir, "check --json shop:thumb");
@@ -179,13 +183,13 @@ TEST_CASE("cli: check is a dry run that gates on missing files") {
     CHECK(line.find("\"state\": \"missing\"}") != std::string::npos);
   }
   CHECK(count == 4);
-  CHECK(json.err.find("check: 4 missing, 0 present") != std::string::npos);
+  CHECK(json.err.find("check: 4 missing, 0 stale, 0 present") != std::string::npos);
 
   REQUIRE(run_ikgen(site.dir, "generateimages shop:thumb").status == 0);
   CHECK(run_ikgen(site.dir, "check shop:thumb").status == 0);
   const Outcome partly = run_ikgen(site.dir, "check --json");
   CHECK(partly.status == 1);
-  CHECK(partly.err.find("check: 8 missing, 4 present") != std::string::npos);
+  CHECK(partly.err.find("check: 8 missing, 0 stale, 4 present") != std::string::npos);
   REQUIRE(run_ikgen(site.dir, "generateimages").status == 0);
   const Outcome done = run_ikgen(site.dir, "check --json");
   CHECK(done.status == 0);

@@ -8,7 +8,8 @@ enum class ExitCode : int {
   success = 0,          // every output is present (generated now or before)
   some_failed = 1,      // generateimages: an image failed; check: something is missing
   usage_error = 2,      // CLI, YAML, unknown name, invalid value; nothing generated
-  environment_error = 3, // storage root missing, output not writable
+  environment_error = 3, // storage root missing, state file not writable
+  busy = 75,            // --no-wait and another run holds the lock (EX_TEMPFAIL: try again later)
   interrupted = 130,    // SIGINT
 };
 

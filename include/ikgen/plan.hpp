@@ -14,8 +14,7 @@ namespace ikgen {
 
 struct OutputJob {
   const Spec* spec = nullptr;
-  std::string cache_name;      // relative to storage.root, '/'-separated
-  std::filesystem::path path;  // absolute
+  std::string cache_name; // relative to storage.root, '/'-separated
 };
 
 struct SourceJobs {
@@ -26,6 +25,7 @@ struct SourceJobs {
 struct Plan {
   std::vector<SourceJobs> sources; // sorted by source name
   std::size_t output_count = 0;
+  std::vector<std::string> empty_groups; // ids of the source groups that matched no file
 };
 
 // The specs the patterns select (every spec when `patterns` is empty). Throws Error naming

@@ -1,25 +1,37 @@
 #pragma once
-// The commands, as a sequence of calls: load config -> select specs -> walk sources ->
-// decide staleness -> generate -> report.
+// The commands, each a sequence of calls: load config -> select specs -> walk sources ->
+// decide staleness (state store, storage) -> generate -> record -> report.
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "ikgen/exit_code.hpp"
 #include "ikgen/report.hpp"
+#include "ikgen/spec.hpp"
 
 namespace ikgen {
 
-enum class Command { generateimages, check };
+enum class Command { generateimages, check, prune, manifest };
+
+enum class ManifestFormat { json, csv };
 
 struct Options {
   Command command = Command::generateimages;
   std::filesystem::path config = "ikgen.yaml";
   std::vector<std::string> patterns;
   int jobs = 0;
-  bool json = false;
+  bool json = false;                     // check --json
   Verbosity verbosity = Verbosity::normal;
+  std::optional<Strategy> strategy;      // --strategy, overriding cache.strategy
+  bool verify = false;                   // --verify: ask the storage about every file
+  bool verify_content = false;           // --verify-content: hash sources to tell changes
+  bool no_wait = false;                  // --no-wait: exit at once if another run holds the lock
+  bool stats = false;                    // --stats: print the storage calls made
+  bool dry_run = false;                  // prune --dry-run
+  bool force = false;                    // prune --force
+  ManifestFormat manifest_format = ManifestFormat::json;
 };
 
 // Runs one command. Throws Error for setup problems (the caller prints it and exits with its

@@ -2,12 +2,13 @@
 // Generating cache files in parallel: one task per source, which reads and decodes the source
 // once and then runs every stale output's processors, encoder and atomic write.
 
-#include <filesystem>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "ikgen/plan.hpp"
+#include "ikgen/storage.hpp"
 
 namespace ikgen {
 
@@ -21,12 +22,13 @@ struct JobResult {
   int width = 0;
   int height = 0;
   int shrink = 1; // the source was decoded at 1/shrink of its size
+  std::uint64_t bytes = 0; // size of the written file
 };
 
 struct ScheduleOptions {
   int jobs = 0; // worker threads; 0 = all cores
-  // Outputs whose directory resolves (through symbolic links) outside this root are refused.
-  std::filesystem::path storage_root;
+  // Where outputs are written (required).
+  Storage* storage = nullptr;
   // Called once per output as it finishes, from worker threads, one call at a time.
   std::function<void(const JobResult&)> on_result;
   // Polled between jobs; when it returns true no new source is started.

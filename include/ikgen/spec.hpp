@@ -59,11 +59,19 @@ struct SourceGroup {
 
 enum class Namer { source_name_as_path, source_name_dot_hash, hash };
 
+// django-imagekit's cache file strategies.
+enum class Strategy {
+  just_in_time, // trust recorded files from unchanged sources; ask the storage about unknown ones
+  optimistic,   // never ask the storage: generate when the source is new or changed
+};
+
 struct Project {
   std::filesystem::path config_file;
   std::filesystem::path storage_root; // absolute
   std::string cache_dir = "CACHE/images"; // relative to storage_root, '/'-separated, no ".."
   Namer namer = Namer::source_name_as_path;
+  std::filesystem::path state_file; // absolute; default <storage_root>/<cache_dir>/.ikgen-state.sqlite
+  Strategy strategy = Strategy::just_in_time;
   std::vector<Spec> specs;
   std::vector<SourceGroup> source_groups;
 };

@@ -1,0 +1,30 @@
+#pragma once
+// The commands that look after the cache rather than fill it: prune and manifest.
+
+#include <vector>
+
+#include "ikgen/exit_code.hpp"
+#include "ikgen/plan.hpp"
+#include "ikgen/report.hpp"
+#include "ikgen/run.hpp"
+#include "ikgen/state_store.hpp"
+#include "ikgen/storage.hpp"
+
+namespace ikgen {
+
+enum class DryRun { yes, no };
+
+// Removes every file under cache.dir that `plan` (all specs, all sources) does not produce -
+// renditions of deleted sources and of changed or removed specs, and temporary files of killed
+// runs - and the state records of (generator, source) pairs it no longer holds, then empty
+// directories. Lists each file on stdout. Never touches anything outside cache.dir nor the
+// state file. Refuses (Error) when a source group matches no file, unless `force`: a missing
+// mount or a wrong glob must not wipe a site's renditions.
+[[nodiscard]] ExitCode prune(const Project& project, const Plan& plan, StateStore& store, Storage& storage, DryRun dry_run,
+                             bool force, Reporter& reporter);
+
+// Writes, from the state store alone, one entry per recorded (generator, source) of the
+// `selected` specs: the cache file, its width, height and bytes; JSON lines or CSV with a header.
+[[nodiscard]] ExitCode write_manifest(const std::vector<const Spec*>& selected, StateStore& store, ManifestFormat format);
+
+} // namespace ikgen

@@ -1,0 +1,67 @@
+#pragma once
+// What ikgen remembers about the cache files it has generated, so that later runs need not ask
+// the storage about them. StateStore is the interface the rest of ikgen uses; the SQLite file
+// behind open_sqlite_state_store is the default, and a shared networked store (several machines
+// on one tree) can implement the same interface later.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ikgen {
+
+// What a source looked like when its outputs were generated.
+struct SourceFingerprint {
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+  std::string content_hash; // 32 hex digits (XXH3-128) when --verify-content computed it, else ""
+};
+
+// One (generator, source) pair and the cache file that holds its output.
+struct CacheRecord {
+  std::string generator;
+  std::string source;
+  std::string cache_name; // relative to storage.root
+  SourceFingerprint fingerprint;
+  int width = 0;
+  int height = 0;
+  std::uint64_t bytes = 0;
+  std::int64_t generated_at = 0; // seconds since the epoch
+};
+
+class StateStore {
+public:
+  virtual ~StateStore() = default;
+
+  // The record of (generator, source), if any.
+  [[nodiscard]] virtual std::optional<CacheRecord> find(const std::string& generator, const std::string& source) = 0;
+  // Adds or replaces the record of (generator, source). May be buffered until flush().
+  virtual void record(const CacheRecord& record) = 0;
+  // Removes the record of (generator, source), if any. May be buffered until flush().
+  virtual void forget(const std::string& generator, const std::string& source) = 0;
+  // Every record, sorted by generator then source.
+  [[nodiscard]] virtual std::vector<CacheRecord> all() = 0;
+  // Makes buffered changes durable. Throws Error if the store cannot be written.
+  virtual void flush() = 0;
+};
+
+enum class StoreAccess { read_only, read_write };
+
+using StoreWarningSink = std::function<void(const std::string&)>;
+
+// Opens (read_write: creating) the SQLite state file at `path`. A damaged file, one written by
+// an unknown schema version, or one that is not a state file at all is reported through `warn`
+// and replaced by an empty store (read_only: treated as empty), because regenerating is always
+// safe. A missing file is an empty store; read_only never creates it. Throws Error (environment
+// error) when a read_write store cannot be created.
+[[nodiscard]] std::unique_ptr<StateStore> open_sqlite_state_store(const std::filesystem::path& path, StoreAccess access,
+                                                                  const StoreWarningSink& warn);
+
+// The schema version written into new state files (PRAGMA user_version).
+inline constexpr int k_state_schema_version = 1;
+
+} // namespace ikgen

@@ -1,0 +1,56 @@
+#pragma once
+// Where cache files live. Every question ikgen asks about a cache file, and every write and
+// removal, goes through this interface, so its cost can be counted (`--stats`) and a remote
+// storage (S3, a shared mount) can be put behind it later.
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "ikgen/staleness.hpp"
+
+namespace ikgen {
+
+struct StorageCounters {
+  std::atomic<std::uint64_t> stats{0};
+  std::atomic<std::uint64_t> reads{0};
+  std::atomic<std::uint64_t> writes{0};
+  std::atomic<std::uint64_t> removes{0};
+};
+
+class Storage {
+public:
+  virtual ~Storage() = default;
+  // Whether a cache file exists (and is a regular file). `name` is relative to storage.root.
+  [[nodiscard]] virtual OutputObservation stat(const std::string& name) = 0;
+  // Up to `limit` leading bytes of a cache file (for reading its header); empty if unreadable.
+  [[nodiscard]] virtual std::string read_prefix(const std::string& name, std::size_t limit) = 0;
+  // Writes a cache file atomically. Returns "" or a one-line reason.
+  [[nodiscard]] virtual std::string write(const std::string& name, std::span<const unsigned char> bytes) = 0;
+  // Removes a cache file. Returns "" or a one-line reason.
+  [[nodiscard]] virtual std::string remove(const std::string& name) = 0;
+  [[nodiscard]] const StorageCounters& counters() const { return m_counters; }
+
+protected:
+  StorageCounters m_counters;
+};
+
+// The local file system under `root`. Writes and removals whose directory resolves (through
+// symbolic links) outside the root are refused.
+class LocalStorage final : public Storage {
+public:
+  explicit LocalStorage(std::filesystem::path root);
+  OutputObservation stat(const std::string& name) override;
+  std::string read_prefix(const std::string& name, std::size_t limit) override;
+  std::string write(const std::string& name, std::span<const unsigned char> bytes) override;
+  std::string remove(const std::string& name) override;
+
+private:
+  std::filesystem::path m_root;
+  std::filesystem::path m_canonical_root;
+};
+
+} // namespace ikgen

@@ -1,0 +1,403 @@
+#!/usr/bin/env bash
+# Benchmarks ikgen against its peers and writes bench/RESULTS.md.
+#
+#   scripts/bench.sh [--runs N] [--quick] [options]
+#
+# Corpora (built once into the work directory, reused while the selection is unchanged):
+#   JPEG   the wallpapers of Debian's gnome-backgrounds and plasma-workspace-wallpapers that
+#          are at least 4096 px wide (up to 45), re-encoded as JPEG quality 92 with PIL
+#   mixed  the same wallpapers as shipped (PNG, WebP, JPEG)
+#   no-op  100,000 small JPEG sources whose outputs all exist
+# Specs: ResizeToFill 100x100, ResizeToFit 400x400, ResizeToFit 1600x1600, all JPEG quality 85.
+#
+# Every tool of a corpus runs --runs times, interleaved (one run of each tool per round, the
+# order rotated each round), from an empty output directory, timed with /usr/bin/time -v.
+# Peers: vipsthumbnail, ImageMagick (convert), django-imagekit's generateimages (Django project
+# in bench/django_project), and the decode floor (djpeg at ikgen's decode scale). The no-op run
+# is compared with `find ROOT -type f -printf '%T@ %s %p\n'`.
+#
+# Options:
+#   --runs N            timed runs per tool (default 3; 1 with --quick)
+#   --quick             smoke test: 6 wallpapers, 2,000 no-op sources, 1 run; writes
+#                       WORK/RESULTS.quick.md instead of bench/RESULTS.md
+#   --files N           at most N wallpapers (default 45)
+#   --min-width PX      wallpapers at least PX wide (default 4096)
+#   --noop-sources N    sources in the no-op tree (default 100000)
+#   --skip-mixed        leave out the mixed corpus
+#   --skip-noop         leave out the no-op tree
+#   --skip-django       leave out django-imagekit (the slowest peer)
+#   --ikgen PATH        benchmark this binary instead of building build/ikgen
+#   --ikgen-label TEXT  how RESULTS.md describes that binary (e.g. "built from commit abc1234")
+#   --work DIR          work directory (default build/bench-work, ignored by git)
+#   --results FILE      where to write the markdown (default bench/RESULTS.md)
+#   -h, --help
+#
+# Needs root (or sudo) only to install missing Debian packages. Uses Debian's /usr/bin/python3
+# (python3-django, python3-django-imagekit, python3-pil), whatever `python3` is on PATH.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PY=/usr/bin/python3
+HELPER=$ROOT/bench/bench_helper.py
+DJANGO_PROJECT=$ROOT/bench/django_project
+
+RUNS=
+QUICK=0
+MAX_FILES=
+MIN_WIDTH=4096
+NOOP_SOURCES=
+SKIP_MIXED=0
+SKIP_NOOP=0
+SKIP_DJANGO=0
+IKGEN=
+IKGEN_LABEL=
+WORK=$ROOT/build/bench-work
+RESULTS=
+ARGS_TEXT=
+for arg in "$@"; do  # the command line as typed, for RESULTS.md
+  [[ $arg =~ ^[A-Za-z0-9_./=:@+-]+$ ]] || arg="'${arg//\'/\'\\\'\'}'"
+  ARGS_TEXT+="${ARGS_TEXT:+ }$arg"
+done
+
+die() { echo "bench: error: $*" >&2; exit 1; }
+say() { echo "bench: $*" >&2; }
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+need_value() { [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value (see --help)"; }
+positive_int() { [[ $2 =~ ^[1-9][0-9]*$ ]] || die "$1 must be a positive integer, got '$2'"; }
+
+while [ $# -gt 0 ]; do
+  case $1 in
+    --runs) need_value "$@"; positive_int "$1" "$2"; RUNS=$2; shift 2 ;;
+    --quick) QUICK=1; shift ;;
+    --files) need_value "$@"; positive_int "$1" "$2"; MAX_FILES=$2; shift 2 ;;
+    --min-width) need_value "$@"; positive_int "$1" "$2"; MIN_WIDTH=$2; shift 2 ;;
+    --noop-sources) need_value "$@"; positive_int "$1" "$2"; NOOP_SOURCES=$2; shift 2 ;;
+    --skip-mixed) SKIP_MIXED=1; shift ;;
+    --skip-noop) SKIP_NOOP=1; shift ;;
+    --skip-django) SKIP_DJANGO=1; shift ;;
+    --ikgen) need_value "$@"; IKGEN=$2; shift 2 ;;
+    --ikgen-label) need_value "$@"; IKGEN_LABEL=$2; shift 2 ;;
+    --work) need_value "$@"; WORK=$2; shift 2 ;;
+    --results) need_value "$@"; RESULTS=$2; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) die "unknown argument '$1' (see --help)" ;;
+  esac
+done
+mkdir -p "$WORK"
+WORK=$(cd "$WORK" && pwd)
+if [ "$QUICK" = 1 ]; then
+  : "${RUNS:=1}" "${MAX_FILES:=6}" "${NOOP_SOURCES:=2000}" "${RESULTS:=$WORK/RESULTS.quick.md}"
+fi
+: "${RUNS:=3}" "${MAX_FILES:=45}" "${NOOP_SOURCES:=100000}" "${RESULTS:=$ROOT/bench/RESULTS.md}"
+
+# --- packages --------------------------------------------------------------------------------
+packages=(plasma-workspace-wallpapers gnome-backgrounds libvips-tools imagemagick libjpeg-turbo-progs
+          python3-django python3-django-imagekit python3-pil time)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]}"
+  as_root=()
+  [ "$(id -u)" -ne 0 ] && as_root=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${as_root[@]}" apt-get update -q >&2
+  "${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+fi
+for tool in vipsthumbnail convert djpeg find; do
+  command -v "$tool" >/dev/null || die "'$tool' not found after installing packages"
+done
+[ -x /usr/bin/time ] || die "/usr/bin/time (package 'time') is missing"
+"$PY" -c 'import django, pilkit, PIL, importlib.util as u; assert u.find_spec("imagekit")' 2>/dev/null \
+  || die "$PY cannot import django, imagekit, pilkit and PIL (Debian packages python3-django, python3-django-imagekit, python3-pil)"
+
+# --- ikgen -----------------------------------------------------------------------------------
+if [ -z "$IKGEN" ]; then
+  say "building ikgen (scripts/build.sh)"
+  if ! "$ROOT/scripts/build.sh" >"$WORK/build.log" 2>&1; then
+    tail -n 20 "$WORK/build.log" >&2
+    die "scripts/build.sh failed (log: $WORK/build.log); fix the build or pass --ikgen PATH"
+  fi
+  IKGEN=$ROOT/build/ikgen
+  if [ -z "$IKGEN_LABEL" ]; then
+    IKGEN_LABEL="built by scripts/bench.sh from commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -q . \
+      && IKGEN_LABEL+=" plus uncommitted changes"
+  fi
+fi
+: "${IKGEN_LABEL:=supplied with --ikgen}"
+[ -x "$IKGEN" ] || die "ikgen binary '$IKGEN' is not executable"
+IKGEN=$(cd "$(dirname "$IKGEN")" && pwd)/$(basename "$IKGEN")
+IKGEN_VERSION=$("$IKGEN" --version 2>&1 | head -n 1)
+say "using $IKGEN ($IKGEN_VERSION)"
+
+# --- corpora ---------------------------------------------------------------------------------
+say "preparing the corpora in $WORK (wallpapers >= ${MIN_WIDTH} px wide, at most $MAX_FILES)"
+"$PY" "$HELPER" corpus "$WORK" --min-width "$MIN_WIDTH" --max-files "$MAX_FILES" >"$WORK/corpus.txt"
+cat "$WORK/corpus.txt" >&2
+JPEG_ROOT=$WORK/corpus-jpeg
+MIXED_ROOT=$WORK/corpus-mixed
+NFILES=$(find "$JPEG_ROOT/photos" -type f | wc -l)
+[ "$NFILES" -gt 0 ] || die "the JPEG corpus is empty"
+
+write_specs() { # ROOT INCLUDE_GLOBS UPSCALE_LINE -> YAML on stdout
+  cat <<EOF
+# Written by scripts/bench.sh.
+storage: {root: "$1"}
+cache: {dir: CACHE/images}
+specs:
+  - id: "bench:fill100"
+    processors: [{ResizeToFill: {width: 100, height: 100$3}}]
+    format: JPEG
+    options: {quality: 85}
+  - id: "bench:fit400"
+    processors: [{ResizeToFit: {width: 400, height: 400$3}}]
+    format: JPEG
+    options: {quality: 85}
+  - id: "bench:fit1600"
+    processors: [{ResizeToFit: {width: 1600, height: 1600$3}}]
+    format: JPEG
+    options: {quality: 85}
+source_groups:
+  - id: photos
+    specs: ["bench"]
+    include: [$2]
+EOF
+}
+write_specs "$JPEG_ROOT" '"photos/*.jpg"' '' >"$WORK/jpeg.yaml"
+write_specs "$MIXED_ROOT" '"photos/*.jpg", "photos/*.png", "photos/*.webp"' '' >"$WORK/mixed.yaml"
+
+# --- timing ----------------------------------------------------------------------------------
+TSV=$WORK/times.tsv
+META=$WORK/meta
+rm -rf "$META"
+mkdir -p "$META"
+: >"$TSV"
+: >"$META/how.tsv"
+: >"$META/notes.tsv"
+OUT=$WORK/out            # vipsthumbnail and ImageMagick outputs
+export PYTHONPYCACHEPREFIX=$WORK/pycache   # keep __pycache__ out of bench/django_project
+
+how() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$META/how.tsv"; }
+note() { printf '%s\n' "$1" >>"$META/notes.tsv"; }
+
+# timed SECTION TOOL RUN CMD...: runs CMD under /usr/bin/time -v (stdout to $WORK/last.out,
+# stderr to $WORK/last.err), records wall seconds and peak RSS; dies when CMD fails.
+timed() {
+  local section=$1 tool=$2 run=$3 t0 t1 rc=0 wall rss
+  shift 3
+  sync
+  t0=$(date +%s%N)
+  /usr/bin/time -v -o "$WORK/time.txt" "$@" >"$WORK/last.out" 2>"$WORK/last.err" || rc=$?
+  t1=$(date +%s%N)
+  if [ "$rc" -ne 0 ]; then
+    tail -n 20 "$WORK/last.err" >&2
+    die "[$section] $tool exited with status $rc: $*"
+  fi
+  wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')
+  rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$WORK/time.txt")
+  [ -n "$rss" ] || die "no 'Maximum resident set size' in /usr/bin/time -v output"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$section" "$tool" "$run" "$wall" "$rss" >>"$TSV"
+  say "[$section] run $run: $tool $wall s, $((rss / 1024)) MiB"
+}
+
+count_files() { find "$1" -type f 2>/dev/null | wc -l; }
+expect_files() { # DIR N WHAT
+  local n
+  n=$(count_files "$1")
+  [ "$n" -eq "$2" ] || die "$3 wrote $n files under $1, expected $2"
+}
+expect_summary() { # GENERATED PRESENT: checks ikgen's summary line in $WORK/last.out
+  grep -q "^generated $1, already present $2, failed 0 in " "$WORK/last.out" \
+    || die "ikgen's summary is not 'generated $1, already present $2, failed 0': $(tail -n 1 "$WORK/last.out")"
+}
+
+# The peers' commands. Each reads the sources of $SRC_DIR and writes under $OUT (or the corpus's
+# CACHE directory for ikgen and django-imagekit).
+vips_spec() { # SPEC OUTDIR SOURCE_DIR: one vipsthumbnail pass over every source
+  local size=(--size 400x400)
+  case $1 in
+    fill100) size=(--size 100x100 --smartcrop centre) ;;
+    fit400) size=(--size 400x400) ;;
+    fit1600) size=(--size 1600x1600) ;;
+  esac
+  exec vipsthumbnail "${size[@]}" -o "$2/$1/%s.jpg[Q=85]" "$3"/*
+}
+vips_all() { # OUTDIR SOURCE_DIR: the three passes, two at a time
+  printf '%s\n' fit1600 fit400 fill100 | xargs -P 2 -I{} bash -c 'vips_spec "$@"' _ {} "$1" "$2"
+}
+magick_one() { # OUTDIR SOURCE: one read, three chained writes
+  local name
+  name=$(basename "$2")
+  name=${name%.*}
+  exec convert "$2" -quality 85 \
+    \( +clone -resize 1600x1600 -write "$1/fit1600/$name.jpg" +delete \) \
+    \( +clone -resize 400x400 -write "$1/fit400/$name.jpg" +delete \) \
+    -resize '100x100^' -gravity center -extent 100x100 "$1/fill100/$name.jpg"
+}
+magick_all() { # OUTDIR SOURCE_DIR: one convert per source, two in parallel
+  find "$2" -type f -print0 | sort -z | xargs -0 -P 2 -I{} bash -c 'magick_one "$@"' _ "$1" {}
+}
+export -f vips_spec vips_all magick_one magick_all
+
+run_tool() { # SECTION TOOL RUN: prepares, times and checks one run
+  local section=$1 tool=$2 run=$3 root src n expected
+  case $section in
+    jpeg) root=$JPEG_ROOT ;;
+    mixed) root=$MIXED_ROOT ;;
+  esac
+  src=$root/photos
+  n=$(count_files "$src")
+  expected=$((3 * n))
+  rm -rf "$root/CACHE" "$OUT"
+  mkdir -p "$OUT/fill100" "$OUT/fit400" "$OUT/fit1600"
+  case $tool in
+    ikgen)
+      timed "$section" ikgen "$run" "$IKGEN" generateimages -v -c "$WORK/$section.yaml"
+      expect_summary "$expected" 0
+      cp "$WORK/last.out" "$WORK/ikgen-$section.out" ;;
+    vips)
+      timed "$section" vips "$run" bash -c 'vips_all "$@"' _ "$OUT" "$src"
+      expect_files "$OUT" "$expected" vipsthumbnail ;;
+    magick)
+      timed "$section" magick "$run" bash -c 'magick_all "$@"' _ "$OUT" "$src"
+      expect_files "$OUT" "$expected" ImageMagick ;;
+    django)
+      timed "$section" django "$run" env IKBENCH_MEDIA_ROOT="$root" IKBENCH_SOURCE_DIR=photos \
+        PYTHONPATH="$DJANGO_PROJECT" DJANGO_SETTINGS_MODULE=benchsite.settings \
+        "$PY" -m django generateimages bench
+      if grep -q 'Failed' "$WORK/last.out"; then
+        grep 'Failed' "$WORK/last.out" | head -n 5 >&2
+        die "django-imagekit failed on some files"
+      fi
+      expect_files "$root/CACHE" "$expected" django-imagekit ;;
+    floor)
+      timed "$section" floor "$run" bash -c \
+        'while IFS=$'\''\t'\'' read -r scale file; do djpeg -scale "$scale" -outfile /dev/null "$file" || exit 1; done <"$1"' \
+        _ "$WORK/scales.tsv" ;;
+    *) die "internal: unknown tool $tool" ;;
+  esac
+}
+
+run_rounds() { # SECTION TOOLS...: RUNS rounds, every tool once per round, order rotated
+  local section=$1 r i k
+  shift
+  local tools=("$@")
+  k=${#tools[@]}
+  for ((r = 1; r <= RUNS; r++)); do
+    for ((i = 0; i < k; i++)); do
+      run_tool "$section" "${tools[(i + r - 1) % k]}" "$r"
+    done
+  done
+}
+
+warm_cache() { find "$1" -type f -exec cat {} + >/dev/null; }
+
+PEERS=(ikgen vips magick)
+[ "$SKIP_DJANGO" = 1 ] || PEERS+=(django)
+
+# --- JPEG corpus -----------------------------------------------------------------------------
+say "JPEG corpus: $NFILES files; warm-up run of ikgen (untimed) to learn its decode scales"
+warm_cache "$JPEG_ROOT/photos"
+rm -rf "$JPEG_ROOT/CACHE"
+"$IKGEN" generateimages -v -c "$WORK/jpeg.yaml" >"$WORK/ikgen-warmup.out" \
+  || die "ikgen failed on the JPEG corpus (output: $WORK/ikgen-warmup.out)"
+"$PY" "$HELPER" scales "$WORK/ikgen-warmup.out" "$JPEG_ROOT" >"$WORK/scales.tsv" 2>"$WORK/scales.note"
+SCALES_NOTE=$(cat "$WORK/scales.note")
+SCALES_USED=$(cut -f1 "$WORK/scales.tsv" | sort | uniq -c | awk '{ printf "%s%s for %d file%s", sep, $2, $1, ($1 == 1 ? "" : "s"); sep = ", " }')
+say "decode floor: $SCALES_NOTE; djpeg -scale $SCALES_USED"
+run_rounds jpeg "${PEERS[@]}" floor
+
+# --- mixed corpus ----------------------------------------------------------------------------
+if [ "$SKIP_MIXED" = 0 ]; then
+  say "mixed corpus: $(count_files "$MIXED_ROOT/photos") files"
+  warm_cache "$MIXED_ROOT/photos"
+  run_rounds mixed "${PEERS[@]}"
+fi
+rm -rf "$OUT" "$JPEG_ROOT/CACHE" "$MIXED_ROOT/CACHE"
+
+# --- no-op tree ------------------------------------------------------------------------------
+if [ "$SKIP_NOOP" = 0 ]; then
+  NOOP=$WORK/noop-$NOOP_SOURCES
+  write_specs "$NOOP" '"photos/**/*.jpg"' ', upscale: false' >"$WORK/noop.yaml"
+  if [ ! -e "$NOOP/.sources-complete" ]; then
+    say "no-op tree: writing $NOOP_SOURCES sources under $NOOP/photos (once; reused by later runs)"
+    rm -rf "$NOOP"
+    "$PY" "$HELPER" noop-tree "$NOOP" --sources "$NOOP_SOURCES"
+    touch "$NOOP/.sources-complete"
+  fi
+  say "no-op tree: generating whatever outputs are missing (untimed; slow the first time)"
+  "$IKGEN" generateimages -q -c "$WORK/noop.yaml" >"$WORK/last.out" \
+    || die "ikgen failed to generate the no-op tree's outputs: $(tail -n 1 "$WORK/last.out")"
+  say "  $(tail -n 1 "$WORK/last.out")"
+  EXPECTED=$((3 * NOOP_SOURCES))
+  # Warm-up (untimed): one run of each, so the page cache and dentry cache are warm for both.
+  "$IKGEN" generateimages -q -c "$WORK/noop.yaml" >"$WORK/last.out"
+  expect_summary 0 "$EXPECTED"
+  find "$NOOP" -type f -printf '%T@ %s %p\n' >/dev/null
+  noop_tool() { # TOOL RUN
+    case $1 in
+      ikgen)
+        timed noop ikgen "$2" "$IKGEN" generateimages -c "$WORK/noop.yaml"
+        expect_summary 0 "$EXPECTED" ;;
+      find)
+        timed noop find "$2" bash -c 'find "$1" -type f -printf '\''%T@ %s %p\n'\'' >/dev/null' _ "$NOOP" ;;
+      find-src)
+        timed noop find-src "$2" bash -c 'find "$1" -type f -printf '\''%T@ %s %p\n'\'' >/dev/null' _ "$NOOP/photos" ;;
+    esac
+  }
+  NOOP_TOOLS=(ikgen find find-src)
+  for ((r = 1; r <= RUNS; r++)); do
+    for ((i = 0; i < ${#NOOP_TOOLS[@]}; i++)); do
+      noop_tool "${NOOP_TOOLS[(i + r - 1) % ${#NOOP_TOOLS[@]}]}" "$r"
+    done
+  done
+fi
+
+# --- report ----------------------------------------------------------------------------------
+{
+  printf 'CPU\t%s x %s\n' "$(nproc)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+  printf 'RAM\t%s GiB\n' "$(awk '/MemTotal/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)"
+  printf 'OS\t%s (Debian %s), Linux %s%s\n' "$(. /etc/os-release && echo "$PRETTY_NAME")" \
+    "$(cat /etc/debian_version)" "$(uname -r)" \
+    "$(v=$(systemd-detect-virt 2>/dev/null || true); [ -n "$v" ] && [ "$v" != none ] && echo ", virtualised ($v)")"
+  printf 'Work directory\t%s file system\n' "$(df -T "$WORK" | awk 'NR == 2 { print $2 }')"
+  printf 'ikgen\t%s, `%s`, %s\n' "$IKGEN_VERSION" "${IKGEN#"$ROOT"/}" "$IKGEN_LABEL"
+  printf 'vipsthumbnail\t%s\n' "$(vips --version)"
+  printf 'ImageMagick\t%s\n' "$(convert -version | head -n 1 | sed 's/^Version: //; s| https.*||')"
+  printf 'djpeg\t%s\n' "$(djpeg -version 2>&1 | head -n 1)"
+  printf 'django-imagekit\t%s\n' "$("$PY" -c 'import django, PIL, pilkit.pkgmeta as p, sys, os, runpy, importlib.util as u
+m = runpy.run_path(os.path.join(u.find_spec("imagekit").submodule_search_locations[0], "pkgmeta.py"))
+print("%s (Django %s, pilkit %s, Pillow %s, Python %s)" % (m["__version__"], django.get_version(), p.__version__, PIL.__version__, sys.version.split()[0]))' 2>/dev/null || echo unknown)"
+} >"$META/machine.tsv"
+
+{
+  cat "$WORK/corpus.txt"
+  if [ "$NFILES" -lt 45 ] && [ "$QUICK" = 0 ] && [ "$MAX_FILES" -ge 45 ]; then
+    echo "The issue's corpus had 45 files; Debian 12's packages ship only $NFILES distinct wallpapers of ${MIN_WIDTH} px or wider (\`--min-width\` widens the selection)."
+  fi
+  echo "Specs: ResizeToFill 100×100, ResizeToFit 400×400, ResizeToFit 1600×1600, all JPEG quality 85 (3 outputs per source)."
+  if [ "$SKIP_NOOP" = 0 ]; then
+    echo "no-op tree: $NOOP_SOURCES 16×16 JPEG sources in $(( (NOOP_SOURCES + 99) / 100 )) directories of 100, with all $((3 * NOOP_SOURCES)) outputs of the same three specs present (with \`upscale: false\`, so the outputs stay 16×16)."
+  fi
+} | sed 's/\t/ /g' >"$META/corpora.tsv"
+
+how jpeg ikgen "\`ikgen generateimages -v -c jpeg.yaml\` (all cores), from an empty cache directory; the three specs in one YAML file, each source decoded once."
+how mixed ikgen "as for JPEG, with the globs \`photos/*.jpg\`, \`*.png\`, \`*.webp\`."
+how jpeg vips "one \`vipsthumbnail\` pass per spec over all files, \`--size 100x100 --smartcrop centre\`, \`--size 400x400\`, \`--size 1600x1600\`, each with \`-o DIR/%s.jpg[Q=85]\`; the three passes run two at a time (\`xargs -P 2\`) so that both cores work, as they do for ikgen (one pass at a time leaves a core mostly idle). Peak RSS is the largest single pass."
+how mixed vips "as for JPEG."
+how jpeg magick "one \`convert\` per source, reading it once: \`-quality 85 ( +clone -resize 1600x1600 -write A +delete ) ( +clone -resize 400x400 -write B +delete ) -resize 100x100^ -gravity center -extent 100x100 C\`, two processes in parallel (\`xargs -P 2\`), Debian's default policy.xml; no \`jpeg:size\` hint. Peak RSS is the largest single process."
+how mixed magick "as for JPEG."
+how jpeg django "\`/usr/bin/python3 -m django generateimages bench\` with bench/django_project (three \`ImageSpec\`s registered with \`imagekit.register.generator\`, one directory source group with \`imagekit.register.source_group\`), from an empty cache directory; one process, as the command runs; every source is opened and decoded once per spec."
+how mixed django "as for JPEG."
+how jpeg floor "\`djpeg -scale S -outfile /dev/null FILE\` once per source, one file after another (one core), S being the scale ikgen decoded that source at: $SCALES_USED. ${SCALES_NOTE}."
+how noop ikgen "\`ikgen generateimages -c noop.yaml\` (all cores) over the no-op tree, all outputs present (checked: \`generated 0\`); one untimed warm-up of each command first, so both run with warm page and dentry caches."
+how noop find "\`find ROOT -type f -printf '%T@ %s %p\\n' >/dev/null\` over the storage root: the sources and the existing outputs. This is the reference of the no-op target."
+how noop find-src "the same \`find\` over ROOT/photos, the sources only, for comparison."
+note "Before every timed run the tool's outputs are deleted and \`sync\` is run, outside the timing; the corpora are read once beforehand, so every run reads its sources from the page cache. Wall time is measured around \`/usr/bin/time -v\`."
+
+mkdir -p "$(dirname "$RESULTS")"
+say "results:"
+"$PY" "$HELPER" report "$TSV" "$META" "$RESULTS" --date "$(date -u '+%Y-%m-%d %H:%M UTC')" --args "$ARGS_TEXT"
+say "wrote $RESULTS"

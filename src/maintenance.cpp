@@ -1,0 +1,136 @@
+#include "ikgen/maintenance.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "ikgen/error.hpp"
+#include "ikgen/json.hpp"
+
+namespace ikgen {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string pair_key(const std::string& generator, const std::string& source) { return generator + '\0' + source; }
+
+// The state file and its companions, which live in the cache directory by default.
+bool is_state_file(const Project& project, const fs::path& path) {
+  const std::string state = project.state_file.lexically_normal().string();
+  const std::string candidate = path.lexically_normal().string();
+  for (const char* suffix : {"", "-wal", "-shm", "-journal", ".lock"}) {
+    if (candidate == state + suffix) return true;
+  }
+  return false;
+}
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (const char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+} // namespace
+
+ExitCode prune(const Project& project, const Plan& plan, StateStore& store, Storage& storage, DryRun dry_run, bool force,
+               Reporter& reporter) {
+  if (!plan.empty_groups.empty() && !force) {
+    throw Error("refusing to prune: source group \"" + plan.empty_groups.front() +
+                    "\" matches no file, so all of its renditions would be removed; check storage.root and the "
+                    "include globs, or pass --force if the files are really gone",
+                ExitCode::environment_error);
+  }
+  std::unordered_set<std::string> expected_files;
+  std::unordered_map<std::string, std::string> expected_pairs; // generator\0source -> cache name
+  for (const SourceJobs& source : plan.sources) {
+    for (const OutputJob& output : source.outputs) {
+      expected_files.insert(output.cache_name);
+      expected_pairs.emplace(pair_key(output.spec->id, source.source.name), output.cache_name);
+    }
+  }
+
+  // Walk the cache directory only; symbolic links are entries to remove, never followed.
+  const fs::path cache_root = project.storage_root / project.cache_dir;
+  std::vector<std::string> orphans;
+  std::vector<fs::path> directories;
+  std::error_code error;
+  if (fs::is_directory(cache_root, error)) {
+    for (fs::recursive_directory_iterator it(cache_root, fs::directory_options::skip_permission_denied, error), end;
+         it != end && !error; it.increment(error)) {
+      const fs::file_status status = it->symlink_status(error);
+      if (fs::is_directory(status)) {
+        directories.push_back(it->path());
+        continue;
+      }
+      if (is_state_file(project, it->path())) continue;
+      const std::string name = fs::relative(it->path(), project.storage_root).generic_string();
+      if (!expected_files.count(name)) orphans.push_back(name);
+    }
+    if (error) reporter.warning("cannot walk all of " + cache_root.string() + ": " + error.message());
+  }
+  std::sort(orphans.begin(), orphans.end());
+
+  std::size_t removed = 0;
+  std::uintmax_t removed_bytes = 0;
+  std::size_t failed = 0;
+  for (const std::string& name : orphans) {
+    const std::uintmax_t size = fs::file_size(project.storage_root / name, error);
+    if (dry_run == DryRun::yes) {
+      std::printf("would remove %s\n", name.c_str());
+    } else if (const std::string problem = storage.remove(name); !problem.empty()) {
+      std::fprintf(stderr, "ikgen: error: %s\n", problem.c_str());
+      ++failed;
+      continue;
+    } else {
+      std::printf("removed %s\n", name.c_str());
+    }
+    ++removed;
+    removed_bytes += error ? 0 : size;
+  }
+
+  std::size_t forgotten = 0;
+  for (const CacheRecord& record : store.all()) {
+    const auto expected = expected_pairs.find(pair_key(record.generator, record.source));
+    if (expected != expected_pairs.end() && expected->second == record.cache_name) continue;
+    ++forgotten;
+    if (dry_run == DryRun::no) store.forget(record.generator, record.source);
+  }
+  store.flush();
+
+  if (dry_run == DryRun::no) {
+    // Deepest first, so a directory emptied by its children's removal goes too.
+    std::sort(directories.begin(), directories.end(), [](const fs::path& a, const fs::path& b) {
+      return a.string().size() > b.string().size();
+    });
+    for (const fs::path& directory : directories) {
+      if (fs::is_empty(directory, error)) fs::remove(directory, error);
+    }
+  }
+  std::printf("prune%s: %s %zu files (%.1f MB) and %zu state records\n", dry_run == DryRun::yes ? " (dry run)" : "",
+              dry_run == DryRun::yes ? "would remove" : "removed", removed, static_cast<double>(removed_bytes) / 1e6,
+              forgotten);
+  return failed > 0 ? ExitCode::some_failed : ExitCode::success;
+}
+
+ExitCode write_manifest(const std::vector<const Spec*>& selected, StateStore& store, ManifestFormat format) {
+  std::set<std::string> ids;
+  for (const Spec* spec : selected) ids.insert(spec->id);
+  if (format == ManifestFormat::csv) std::printf("generator,source,file,width,height,bytes\n");
+  for (const CacheRecord& r : store.all()) {
+    if (!ids.count(r.generator)) continue;
+    if (format == ManifestFormat::csv) {
+      std::printf("%s,%s,%s,%d,%d,%llu\n", csv_field(r.generator).c_str(), csv_field(r.source).c_str(),
+                  csv_field(r.cache_name).c_str(), r.width, r.height, static_cast<unsigned long long>(r.bytes));
+    } else {
+      std::printf("{\"generator\": %s, \"source\": %s, \"file\": %s, \"width\": %d, \"height\": %d, \"bytes\": %llu}\n",
+                  json_quote(r.generator).c_str(), json_quote(r.source).c_str(), json_quote(r.cache_name).c_str(), r.width,
+                  r.height, static_cast<unsigned long long>(r.bytes));
+    }
+  }
+  return ExitCode::success;
+}
+
+} // namespace ikgen

@@ -1,0 +1,63 @@
+#include "ikgen/run_lock.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "ikgen/error.hpp"
+
+namespace ikgen {
+namespace {
+
+std::string holder_of(int fd) {
+  char buffer[32] = {};
+  const ssize_t n = ::pread(fd, buffer, sizeof buffer - 1, 0);
+  std::string pid = n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : std::string();
+  while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+  return pid.empty() ? "another ikgen run" : "ikgen run with pid " + pid;
+}
+
+} // namespace
+
+RunLock::RunLock(const std::filesystem::path& lock_path, LockWait wait,
+                 const std::function<void(const std::string&)>& waiting) {
+  std::error_code error;
+  std::filesystem::create_directories(lock_path.parent_path(), error);
+  m_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (m_fd < 0) {
+    throw Error("cannot open lock file " + lock_path.string() + ": " + std::strerror(errno), ExitCode::environment_error);
+  }
+  if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK) {
+      throw Error("cannot lock " + lock_path.string() + ": " + std::strerror(errno), ExitCode::environment_error);
+    }
+    const std::string holder = holder_of(m_fd);
+    if (wait == LockWait::no_wait) {
+      ::close(m_fd);
+      throw Error("the " + holder + " is working on this cache (" + lock_path.string() +
+                      " is locked); try again later, or drop --no-wait to wait for it",
+                  ExitCode::busy);
+    }
+    waiting("waiting for the " + holder + " to finish (" + lock_path.string() + " is locked)");
+    while (::flock(m_fd, LOCK_EX) != 0) {
+      if (errno != EINTR) {
+        throw Error("cannot lock " + lock_path.string() + ": " + std::strerror(errno), ExitCode::environment_error);
+      }
+      ::close(m_fd);
+      throw Error("interrupted while waiting for " + lock_path.string(), ExitCode::interrupted);
+    }
+  }
+  // Who holds it, for the message another run prints.
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(m_fd, 0) == 0) {
+    [[maybe_unused]] const ssize_t written = ::pwrite(m_fd, pid.data(), pid.size(), 0);
+  }
+}
+
+RunLock::~RunLock() {
+  if (m_fd >= 0) ::close(m_fd); // closing releases the lock
+}
+
+} // namespace ikgen

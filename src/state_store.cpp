@@ -1,0 +1,287 @@
+#include "ikgen/state_store.hpp"
+
+#include <algorithm>
+#include <sqlite3.h>
+#include <tuple>
+#include <unordered_map>
+
+#include "ikgen/error.hpp"
+
+// On-disk format (SQLite, WAL journal), schema version in PRAGMA user_version:
+//   1: table cache_files(generator, source, cache_name, source_size, source_mtime_ns,
+//      source_content_hash, width, height, bytes, generated_at), primary key (generator, source).
+// A file with another user_version is not read: it is warned about and started over.
+
+namespace ikgen {
+namespace {
+
+constexpr const char* k_schema = R"(
+CREATE TABLE IF NOT EXISTS cache_files (
+  generator TEXT NOT NULL,
+  source TEXT NOT NULL,
+  cache_name TEXT NOT NULL,
+  source_size INTEGER NOT NULL,
+  source_mtime_ns INTEGER NOT NULL,
+  source_content_hash TEXT NOT NULL,
+  width INTEGER NOT NULL,
+  height INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  generated_at INTEGER NOT NULL,
+  PRIMARY KEY (generator, source)
+) WITHOUT ROWID;
+)";
+
+std::string key_of(const std::string& generator, const std::string& source) {
+  std::string key = generator;
+  key += '\0';
+  key += source;
+  return key;
+}
+
+class Statement {
+public:
+  Statement(sqlite3* db, const char* sql) {
+    if (sqlite3_prepare_v2(db, sql, -1, &m_statement, nullptr) != SQLITE_OK) {
+      throw Error(std::string("state store: cannot prepare statement: ") + sqlite3_errmsg(db), ExitCode::environment_error);
+    }
+  }
+  ~Statement() { sqlite3_finalize(m_statement); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  sqlite3_stmt* get() const { return m_statement; }
+
+private:
+  sqlite3_stmt* m_statement = nullptr;
+};
+
+std::string column_text(sqlite3_stmt* statement, int column) {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, column));
+  return text ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(statement, column))) : std::string();
+}
+
+void bind_text(sqlite3_stmt* statement, int index, const std::string& text) {
+  sqlite3_bind_text(statement, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+}
+
+// The SQLite store keeps every record in memory once loaded (one query instead of one per
+// lookup: a no-op run over 100,000 sources is dominated by lookups) and writes changes in
+// batched transactions.
+class SqliteStateStore final : public StateStore {
+public:
+  SqliteStateStore(sqlite3* db, std::filesystem::path path, bool writable)
+      : m_db(db), m_path(std::move(path)), m_writable(writable) {
+    if (m_db) load();
+  }
+  ~SqliteStateStore() override {
+    try {
+      flush();
+    } catch (...) {
+      // flush() already reported through the exception path of an explicit call; at
+      // destruction there is nobody to tell, and the next run simply regenerates.
+    }
+    if (m_db) sqlite3_close(m_db);
+  }
+
+  std::optional<CacheRecord> find(const std::string& generator, const std::string& source) override {
+    const auto found = m_records.find(key_of(generator, source));
+    if (found == m_records.end()) return std::nullopt;
+    return found->second;
+  }
+
+  void record(const CacheRecord& record) override {
+    m_records[key_of(record.generator, record.source)] = record;
+    m_pending.push_back({Change::upsert, record});
+    if (m_pending.size() >= k_batch) flush();
+  }
+
+  void forget(const std::string& generator, const std::string& source) override {
+    if (m_records.erase(key_of(generator, source)) == 0) return;
+    CacheRecord record;
+    record.generator = generator;
+    record.source = source;
+    m_pending.push_back({Change::remove, std::move(record)});
+    if (m_pending.size() >= k_batch) flush();
+  }
+
+  std::vector<CacheRecord> all() override {
+    std::vector<CacheRecord> records;
+    records.reserve(m_records.size());
+    for (const auto& [key, record] : m_records) records.push_back(record);
+    std::sort(records.begin(), records.end(), [](const CacheRecord& a, const CacheRecord& b) {
+      return std::tie(a.generator, a.source) < std::tie(b.generator, b.source);
+    });
+    return records;
+  }
+
+  void flush() override {
+    if (m_pending.empty() || !m_db || !m_writable) {
+      m_pending.clear();
+      return;
+    }
+    exec("BEGIN IMMEDIATE");
+    {
+      Statement upsert(m_db, "INSERT OR REPLACE INTO cache_files VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+      Statement remove(m_db, "DELETE FROM cache_files WHERE generator = ?1 AND source = ?2");
+      for (const Change& change : m_pending) {
+        sqlite3_stmt* s = change.kind == Change::upsert ? upsert.get() : remove.get();
+        sqlite3_reset(s);
+        const CacheRecord& r = change.record;
+        bind_text(s, 1, r.generator);
+        bind_text(s, 2, r.source);
+        if (change.kind == Change::upsert) {
+          bind_text(s, 3, r.cache_name);
+          sqlite3_bind_int64(s, 4, static_cast<sqlite3_int64>(r.fingerprint.size));
+          sqlite3_bind_int64(s, 5, r.fingerprint.mtime_ns);
+          bind_text(s, 6, r.fingerprint.content_hash);
+          sqlite3_bind_int(s, 7, r.width);
+          sqlite3_bind_int(s, 8, r.height);
+          sqlite3_bind_int64(s, 9, static_cast<sqlite3_int64>(r.bytes));
+          sqlite3_bind_int64(s, 10, r.generated_at);
+        }
+        if (sqlite3_step(s) != SQLITE_DONE) {
+          const std::string message = sqlite3_errmsg(m_db);
+          exec_quietly("ROLLBACK");
+          m_pending.clear();
+          throw Error("cannot write state file " + m_path.string() + ": " + message, ExitCode::environment_error);
+        }
+      }
+    }
+    exec("COMMIT");
+    m_pending.clear();
+  }
+
+private:
+  struct Change {
+    enum Kind { upsert, remove } kind;
+    CacheRecord record;
+  };
+  static constexpr std::size_t k_batch = 512;
+
+  void exec(const char* sql) {
+    char* message = nullptr;
+    if (sqlite3_exec(m_db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+      const std::string text = message ? message : "unknown error";
+      sqlite3_free(message);
+      throw Error("cannot write state file " + m_path.string() + ": " + text, ExitCode::environment_error);
+    }
+  }
+  void exec_quietly(const char* sql) { sqlite3_exec(m_db, sql, nullptr, nullptr, nullptr); }
+
+  void load() {
+    Statement select(m_db, "SELECT generator, source, cache_name, source_size, source_mtime_ns, source_content_hash, "
+                           "width, height, bytes, generated_at FROM cache_files");
+    int status = SQLITE_ROW;
+    while ((status = sqlite3_step(select.get())) == SQLITE_ROW) {
+      sqlite3_stmt* s = select.get();
+      CacheRecord r;
+      r.generator = column_text(s, 0);
+      r.source = column_text(s, 1);
+      r.cache_name = column_text(s, 2);
+      r.fingerprint.size = static_cast<std::uint64_t>(sqlite3_column_int64(s, 3));
+      r.fingerprint.mtime_ns = sqlite3_column_int64(s, 4);
+      r.fingerprint.content_hash = column_text(s, 5);
+      r.width = sqlite3_column_int(s, 6);
+      r.height = sqlite3_column_int(s, 7);
+      r.bytes = static_cast<std::uint64_t>(sqlite3_column_int64(s, 8));
+      r.generated_at = sqlite3_column_int64(s, 9);
+      m_records.emplace(key_of(r.generator, r.source), std::move(r));
+    }
+    if (status != SQLITE_DONE) {
+      throw Error("cannot read state file " + m_path.string() + ": " + sqlite3_errmsg(m_db), ExitCode::environment_error);
+    }
+  }
+
+  sqlite3* m_db;
+  std::filesystem::path m_path;
+  bool m_writable;
+  std::unordered_map<std::string, CacheRecord> m_records;
+  std::vector<Change> m_pending;
+};
+
+int user_version(sqlite3* db) {
+  Statement statement(db, "PRAGMA user_version");
+  return sqlite3_step(statement.get()) == SQLITE_ROW ? sqlite3_column_int(statement.get(), 0) : -1;
+}
+
+bool has_table(sqlite3* db, const char* name) {
+  Statement statement(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
+  sqlite3_bind_text(statement.get(), 1, name, -1, SQLITE_STATIC);
+  return sqlite3_step(statement.get()) == SQLITE_ROW;
+}
+
+// Opens and checks the file. Returns nullptr with `problem` set when it is not a usable state
+// file of this version (damaged, foreign, newer or older schema).
+sqlite3* open_checked(const std::filesystem::path& path, bool writable, std::string& problem) {
+  sqlite3* db = nullptr;
+  const int flags = writable ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
+  if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    problem = db ? sqlite3_errmsg(db) : "cannot open";
+    sqlite3_close(db);
+    return nullptr;
+  }
+  sqlite3_busy_timeout(db, 10000);
+  try {
+    const int version = user_version(db); // also fails on a file that is not a database
+    if (version < 0) throw Error("not a database");
+    const bool empty = version == 0 && !has_table(db, "cache_files");
+    if (empty && writable) {
+      char* message = nullptr;
+      const std::string setup = std::string("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;") + k_schema +
+                                "PRAGMA user_version = " + std::to_string(k_state_schema_version) + ";";
+      if (sqlite3_exec(db, setup.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+        problem = message ? message : "cannot create the schema";
+        sqlite3_free(message);
+        sqlite3_close(db);
+        return nullptr;
+      }
+    } else if (!empty && version != k_state_schema_version) {
+      problem = "schema version " + std::to_string(version) + ", this ikgen reads version " +
+                std::to_string(k_state_schema_version);
+      sqlite3_close(db);
+      return nullptr;
+    } else if (writable) {
+      sqlite3_exec(db, "PRAGMA synchronous = NORMAL;", nullptr, nullptr, nullptr);
+    }
+    if (!empty && !has_table(db, "cache_files")) throw Error("no cache_files table");
+  } catch (const Error& e) {
+    problem = sqlite3_errmsg(db) && std::string(sqlite3_errmsg(db)) != "not an error" ? sqlite3_errmsg(db) : e.what();
+    sqlite3_close(db);
+    return nullptr;
+  }
+  return db;
+}
+
+void remove_state_files(const std::filesystem::path& path) {
+  std::error_code ignored;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(path.string() + suffix, ignored);
+}
+
+} // namespace
+
+std::unique_ptr<StateStore> open_sqlite_state_store(const std::filesystem::path& path, StoreAccess access,
+                                                    const StoreWarningSink& warn) {
+  const bool writable = access == StoreAccess::read_write;
+  std::error_code error;
+  if (!std::filesystem::exists(path, error)) {
+    if (!writable) return std::make_unique<SqliteStateStore>(nullptr, path, false);
+    std::filesystem::create_directories(path.parent_path(), error);
+    if (error) {
+      throw Error("cannot create the directory of the state file " + path.string() + ": " + error.message(),
+                  ExitCode::environment_error);
+    }
+  }
+  std::string problem;
+  sqlite3* db = open_checked(path, writable, problem);
+  if (!db) {
+    warn("state file " + path.string() + " is unusable (" + problem + "); " +
+         (writable ? "starting a new one: outputs not found in the storage are regenerated"
+                   : "treating it as empty"));
+    if (!writable) return std::make_unique<SqliteStateStore>(nullptr, path, false);
+    remove_state_files(path);
+    db = open_checked(path, true, problem);
+    if (!db) throw Error("cannot create state file " + path.string() + ": " + problem, ExitCode::environment_error);
+  }
+  return std::make_unique<SqliteStateStore>(db, path, writable);
+}
+
+} // namespace ikgen

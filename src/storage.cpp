@@ -1,0 +1,54 @@
+#include "ikgen/storage.hpp"
+
+#include <fstream>
+#include <sys/stat.h>
+
+#include "ikgen/atomic_write.hpp"
+#include "ikgen/containment.hpp"
+
+namespace ikgen {
+
+LocalStorage::LocalStorage(std::filesystem::path root) : m_root(std::move(root)) {
+  std::error_code error;
+  m_canonical_root = std::filesystem::canonical(m_root, error);
+  if (error) m_canonical_root = m_root;
+}
+
+OutputObservation LocalStorage::stat(const std::string& name) {
+  ++m_counters.stats;
+  struct stat info {};
+  if (::stat((m_root / name).c_str(), &info) != 0) return {false, false, 0};
+  return {true, S_ISREG(info.st_mode), static_cast<std::uint64_t>(info.st_size)};
+}
+
+std::string LocalStorage::read_prefix(const std::string& name, std::size_t limit) {
+  ++m_counters.reads;
+  std::ifstream in(m_root / name, std::ios::binary);
+  std::string bytes(limit, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(limit));
+  bytes.resize(static_cast<std::size_t>(in.gcount()));
+  return bytes;
+}
+
+std::string LocalStorage::write(const std::string& name, std::span<const unsigned char> bytes) {
+  ++m_counters.writes;
+  const std::filesystem::path path = m_root / name;
+  // A symbolic link planted inside the cache directory must not redirect a write elsewhere.
+  if (!resolves_within(m_canonical_root, path.parent_path())) {
+    return "refusing to write " + name + ": its directory resolves outside storage.root";
+  }
+  return write_file_atomically(path, bytes);
+}
+
+std::string LocalStorage::remove(const std::string& name) {
+  ++m_counters.removes;
+  const std::filesystem::path path = m_root / name;
+  if (!resolves_within(m_canonical_root, path.parent_path())) {
+    return "refusing to remove " + name + ": its directory resolves outside storage.root";
+  }
+  std::error_code error;
+  std::filesystem::remove(path, error);
+  return error ? "cannot remove " + name + ": " + error.message() : std::string();
+}
+
+} // namespace ikgen
