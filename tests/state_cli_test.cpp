@@ -1,0 +1,254 @@
+// End-to-end tests of the state store and the cache-file strategies: the real binary, real
+// SQLite, real files. Shares the runner with cli_test.cpp through cli_support.hpp.
+
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+#include "cli_support.hpp"
+
+namespace fs = std::filesystem;
+using namespace ikgen::test;
+
+namespace {
+
+// "storage calls: N stat, N read, N write, N remove" -> the four numbers.
+std::array<long, 4> storage_calls(const std::string& err) {
+  std::array<long, 4> calls{-1, -1, -1, -1};
+  const std::size_t at = err.find("storage calls: ");
+  if (at == std::string::npos) return calls;
+  std::sscanf(err.c_str() + at, "storage calls: %ld stat, %ld read, %ld write, %ld remove", &calls[0], &calls[1],
+              &calls[2], &calls[3]);
+  return calls;
+}
+
+// Backdates or moves a file's modification time, as ccache's tests do, without sleeping.
+void set_mtime(const fs::path& path, std::chrono::seconds offset) {
+  fs::last_write_time(path, fs::last_write_time(path) + offset);
+}
+
+} // namespace
+
+TEST_CASE("state: just_in_time trusts recorded files; optimistic never asks the storage") {
+  Site site;
+  const Outcome first = run_ikgen(site.dir, "generateimages --stats");
+  REQUIRE(first.status == 0);
+  CHECK(storage_calls(first.err) == std::array<long, 4>{12, 0, 12, 0}); // one look at each unknown file, one write
+
+  const Outcome again = run_ikgen(site.dir, "generateimages --stats");
+  CHECK(again.out.find("generated 0, already present 12") != std::string::npos);
+  CHECK(storage_calls(again.err) == std::array<long, 4>{0, 0, 0, 0});
+
+  const Outcome check = run_ikgen(site.dir, "check --stats");
+  CHECK(check.status == 0);
+  CHECK(storage_calls(check.err) == std::array<long, 4>{0, 0, 0, 0});
+
+  SUBCASE("optimistic on a fresh tree: no existence checks, only writes") {
+    Site other;
+    const Outcome optimistic = run_ikgen(other.dir, "generateimages --strategy optimistic --stats");
+    CHECK(optimistic.status == 0);
+    CHECK(storage_calls(optimistic.err) == std::array<long, 4>{0, 0, 12, 0});
+    CHECK(storage_calls(run_ikgen(other.dir, "generateimages --strategy optimistic --stats").err) ==
+          std::array<long, 4>{0, 0, 0, 0});
+  }
+  SUBCASE("a file found in the storage without a record is adopted, not regenerated") {
+    fs::remove(site.dir / "media/CACHE/images/.ikgen-state.sqlite");
+    const Outcome adopted = run_ikgen(site.dir, "generateimages --stats");
+    CHECK(adopted.out.find("generated 0, already present 12") != std::string::npos);
+    CHECK(storage_calls(adopted.err) == std::array<long, 4>{12, 12, 0, 0}); // a stat and a header read each
+    CHECK(storage_calls(run_ikgen(site.dir, "generateimages --stats").err) == std::array<long, 4>{0, 0, 0, 0});
+  }
+}
+
+TEST_CASE("state: a changed source is regenerated under the same names and shown as stale") {
+  for (const char* strategy : {"just_in_time", "optimistic"}) {
+    CAPTURE(strategy);
+    Site site;
+    const std::string flags = std::string(" --strategy ") + strategy;
+    REQUIRE(run_ikgen(site.dir, "generateimages" + flags).status == 0);
+    const auto before = files_under(site.cache());
+    // Same name, new content: a different photo, and a later modification time.
+    put(site.dir, "media/products/landscape.jpg", encode_jpeg(make_photo(900, 600), 70));
+    set_mtime(site.dir / "media/products/landscape.jpg", std::chrono::seconds(10));
+
+    const Outcome check = run_ikgen(site.dir, "check --json" + flags);
+    CHECK(check.status == 1);
+    CHECK(check.err.find("check: 0 missing, 3 stale, 9 present") != std::string::npos);
+    CHECK(check.out.find("\"source\": \"products/landscape.jpg\", \"file\": \"CACHE/images/products/landscape/") !=
+          std::string::npos);
+    CHECK(check.out.find("\"state\": \"stale\"") != std::string::npos);
+
+    const Outcome regenerated = run_ikgen(site.dir, "generateimages" + flags);
+    CHECK(regenerated.out.find("generated 3, already present 9") != std::string::npos);
+    CHECK(files_under(site.cache()) == before); // the same names
+    const cv::Mat large = largest_image_under(site.dir / "media/CACHE/images/products/landscape");
+    CHECK(large.cols == 400);
+    CHECK(large.rows == 267); // 900x600 fitted into 400x400; the old source gave 400x250
+    CHECK(run_ikgen(site.dir, "check" + flags).status == 0);
+  }
+}
+
+TEST_CASE("state: a cache file deleted behind ikgen's back is regenerated with --verify") {
+  Site site;
+  REQUIRE(run_ikgen(site.dir, "generateimages").status == 0);
+  const fs::path victim = files_under(site.dir / "media/CACHE/images/products/portrait").front();
+  fs::remove(victim);
+  CHECK(run_ikgen(site.dir, "generateimages").out.find("generated 0, already present 12") != std::string::npos);
+  CHECK(run_ikgen(site.dir, "check").status == 0); // the state store still vouches for it
+  const Outcome verify_check = run_ikgen(site.dir, "check --verify");
+  CHECK(verify_check.status == 1);
+  CHECK(verify_check.out.find("missing") != std::string::npos);
+  const Outcome verified = run_ikgen(site.dir, "generateimages --verify --stats");
+  CHECK(verified.out.find("generated 1, already present 11") != std::string::npos);
+  CHECK(storage_calls(verified.err)[0] == 12);
+  CHECK(fs::exists(victim));
+}
+
+TEST_CASE("state: --verify-content tells a touched file from a changed one") {
+  Site site;
+  REQUIRE(run_ikgen(site.dir, "generateimages --verify-content").status == 0);
+  set_mtime(site.dir / "media/products/portrait.jpg", std::chrono::seconds(30)); // touched, same bytes
+  CHECK(run_ikgen(site.dir, "check --verify-content").status == 0);
+  CHECK(run_ikgen(site.dir, "check").status == 1); // by size and mtime alone it looks changed
+  CHECK(run_ikgen(site.dir, "generateimages --verify-content").out.find("generated 0") != std::string::npos);
+}
+
+TEST_CASE("state: prune removes orphans of deleted sources and changed specs, and nothing else") {
+  Site site;
+  site.dir.write("media/CACHE/images/notes.txt", "not ours, but in the cache directory");
+  REQUIRE(run_ikgen(site.dir, "generateimages").status == 0);
+  auto sources_before = snapshot(site.dir / "media/products");
+  fs::remove(site.dir / "media/products/portrait.jpg");
+  std::string config = k_config;
+  config.replace(config.find("quality: 85"), 11, "quality: 70"); // shop:thumb gets new names
+  site.dir.write("ikgen.yaml", config);
+  site.dir.write("outside.txt", "x");
+
+  const Outcome dry = run_ikgen(site.dir, "prune --dry-run");
+  CHECK(dry.status == 0);
+  // portrait: 3 outputs; shop:thumb of the 3 others: 3; notes.txt: 1.
+  CHECK(dry.out.find("prune (dry run): would remove 7 files") != std::string::npos);
+  CHECK(dry.out.find("would remove CACHE/images/notes.txt") != std::string::npos);
+  CHECK(files_under(site.cache()).size() == 13);
+
+  const Outcome pruned = run_ikgen(site.dir, "prune");
+  CHECK(pruned.status == 0);
+  CHECK(pruned.out.find("removed 7 files") != std::string::npos);
+  CHECK(pruned.out.find("and 6 state records") != std::string::npos);
+  CHECK(files_under(site.cache()).size() == 6); // shop:large and shop:png of the 3 remaining sources
+  CHECK_FALSE(fs::exists(site.dir / "media/CACHE/images/products/portrait"));
+  CHECK(fs::exists(site.dir / "outside.txt"));
+  auto sources_after = snapshot(site.dir / "media/products");
+  sources_before.erase("portrait.jpg");
+  CHECK(sources_after == sources_before);
+  const Outcome generated = run_ikgen(site.dir, "generateimages");
+  CHECK(generated.out.find("generated 3, already present 6") != std::string::npos);
+  CHECK(run_ikgen(site.dir, "prune").out.find("removed 0 files") != std::string::npos);
+}
+
+TEST_CASE("state: prune refuses when a source group matches nothing") {
+  Site site;
+  REQUIRE(run_ikgen(site.dir, "generateimages").status == 0);
+  fs::rename(site.dir / "media/products", site.dir / "media/elsewhere");
+  const Outcome refused = run_ikgen(site.dir, "prune");
+  CHECK(refused.status == 3);
+  CHECK(refused.err.find("refusing to prune: source group \"products\" matches no file") != std::string::npos);
+  CHECK(files_under(site.cache()).size() == 12);
+  CHECK(run_ikgen(site.dir, "prune --force").out.find("removed 12 files") != std::string::npos);
+}
+
+TEST_CASE("state: manifest lists each file with the dimensions it really has") {
+  Site site;
+  REQUIRE(run_ikgen(site.dir, "generateimages").status == 0);
+  const Outcome json = run_ikgen(site.dir, "manifest");
+  CHECK(json.status == 0);
+  int lines = 0;
+  std::istringstream in(json.out);
+  std::string line;
+  while (std::getline(in, line)) {
+    ++lines;
+    char file[512] = {};
+    int width = 0;
+    int height = 0;
+    unsigned long long bytes = 0;
+    const std::size_t at = line.find("\"file\": \"");
+    REQUIRE(at != std::string::npos);
+    REQUIRE(std::sscanf(line.c_str() + at, "\"file\": \"%511[^\"]\", \"width\": %d, \"height\": %d, \"bytes\": %llu", file,
+                        &width, &height, &bytes) == 4);
+    const cv::Mat image = cv::imread((site.dir / "media" / file).string(), cv::IMREAD_UNCHANGED);
+    CHECK(image.cols == width);
+    CHECK(image.rows == height);
+    CHECK(fs::file_size(site.dir / "media" / file) == bytes);
+  }
+  CHECK(lines == 12);
+  const Outcome csv = run_ikgen(site.dir, "manifest shop:png --format csv");
+  CHECK(csv.out.rfind("generator,source,file,width,height,bytes\n", 0) == 0);
+  CHECK(csv.out.find("shop:png,products/sub dir/small.jpg,CACHE/images/products/sub dir/small/") != std::string::npos);
+  CHECK(std::count(csv.out.begin(), csv.out.end(), '\n') == 5);
+}
+
+TEST_CASE("state: two overlapping runs generate every file exactly once") {
+  Site site;
+  for (int i = 0; i < 12; ++i) put(site.dir, "media/products/more/p" + std::to_string(i) + ".jpg", encode_jpeg(make_photo(1600, 1200)));
+  const std::string command = "cd " + shell_quote(site.dir.path().string()) + " && " + shell_quote(IKGEN_BINARY) +
+                              " generateimages >a.out 2>a.err & cd " + shell_quote(site.dir.path().string()) + " && " +
+                              shell_quote(IKGEN_BINARY) + " generateimages >b.out 2>b.err; wait";
+  REQUIRE(std::system(command.c_str()) == 0);
+  const std::string a = read_text(site.dir / "a.out");
+  const std::string b = read_text(site.dir / "b.out");
+  int generated_a = -1;
+  int generated_b = -1;
+  std::sscanf(a.c_str() + a.find("generated "), "generated %d", &generated_a);
+  std::sscanf(b.c_str() + b.find("generated "), "generated %d", &generated_b);
+  CHECK(generated_a + generated_b == 48);
+  CHECK((generated_a == 0 || generated_b == 0)); // the second waited, then found everything present
+  CHECK(files_under(site.cache()).size() == 48);
+
+  SUBCASE("--no-wait exits at once while another run holds the lock") {
+    const int fd = ::open((site.dir / "media/CACHE/images/.ikgen-state.sqlite.lock").c_str(), O_RDWR);
+    REQUIRE(fd >= 0);
+    REQUIRE(::flock(fd, LOCK_EX) == 0);
+    const Outcome busy = run_ikgen(site.dir, "generateimages --no-wait");
+    CHECK(busy.status == 75);
+    CHECK(busy.err.find("is working on this cache") != std::string::npos);
+    ::close(fd);
+  }
+}
+
+TEST_CASE("state: a run killed with SIGKILL leaves only whole files, and the next run finishes") {
+  Site site;
+  for (int i = 0; i < 40; ++i) put(site.dir, "media/products/big/p" + std::to_string(i) + ".png", encode_png(make_photo(1500, 1000)));
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    if (::chdir(site.dir.path().c_str()) != 0) _exit(127);
+    ::freopen("/dev/null", "w", stdout);
+    ::execl(IKGEN_BINARY, IKGEN_BINARY, "generateimages", "-j", "2", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Kill it once some, not all, outputs exist.
+  for (int i = 0; i < 400 && files_under(site.cache()).size() < 20; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  REQUIRE(WIFSIGNALED(status));
+  const std::size_t done_before = files_under(site.cache()).size();
+  CHECK(done_before < 132);
+  for (const fs::path& file : files_under(site.cache())) {
+    if (file.filename().string().rfind(".ikgen-tmp-", 0) == 0) continue; // an unfinished write, not a rendition
+    CHECK_MESSAGE(!cv::imread(file.string(), cv::IMREAD_UNCHANGED).empty(), file.string());
+  }
+  const Outcome finish = run_ikgen(site.dir, "generateimages");
+  CHECK(finish.status == 0);
+  CHECK(run_ikgen(site.dir, "check --verify").status == 0);
+  const Outcome pruned = run_ikgen(site.dir, "prune");
+  CHECK(pruned.status == 0); // removes leftover temporary files, if the kill left any
+  for (const fs::path& file : files_under(site.cache())) {
+    CHECK(file.filename().string().rfind(".ikgen-tmp-", 0) != 0);
+    CHECK_MESSAGE(!cv::imread(file.string(), cv::IMREAD_UNCHANGED).empty(), file.string());
+  }
+  CHECK(files_under(site.cache()).size() == 132);
+}
