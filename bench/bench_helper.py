@@ -229,17 +229,25 @@ def read_tsv(path):
 def cmd_report(args):
     meta = args.meta
     records = {}
-    for section, tool, run, wall, rss in read_tsv(args.tsv):
-        records.setdefault((section, tool), []).append((int(run), float(wall), int(rss)))
+    ncpu = os.cpu_count() or 1
+    for section, tool, run, wall, rss, cpu, other in read_tsv(args.tsv):
+        records.setdefault((section, tool), []).append(
+            (int(run), float(wall), int(rss), float(cpu), float(other)))
     how = {(s, t): text for s, t, text in read_tsv(os.path.join(meta, "how.tsv"))}
 
     def stats(section, tool):
         rows = records.get((section, tool))
         if not rows:
             return None
-        walls = [r[1] for r in sorted(rows)]
+        rows = sorted(rows)
+        walls = [r[1] for r in rows]
         return {"median": statistics.median(walls), "walls": walls,
-                "rss_mb": max(r[2] for r in rows) / 1024.0, "runs": len(rows)}
+                "rss_mb": max(r[2] for r in rows) / 1024.0, "runs": len(rows),
+                "cpu": statistics.median(r[3] for r in rows),
+                # share of the machine's CPU capacity that other processes used over all of
+                # the tool's runs; None when the runs are too short for 10 ms jiffies
+                "other": (min(1.0, sum(r[4] for r in rows) / (sum(walls) * ncpu))
+                          if sum(walls) >= 1.0 else None)}
 
     out = []
     w = out.append
@@ -266,10 +274,14 @@ def cmd_report(args):
       "ikgen). Peak RSS is `/usr/bin/time -v`'s *Maximum resident set size*, the largest over the "
       "runs; for a command made of several processes it is the largest single process (GNU time "
       "reports the child's `ru_maxrss`, which covers its descendants one at a time, never their "
-      "sum), so two processes in parallel use up to twice that.")
+      "sum), so two processes in parallel use up to twice that. *CPU s* is the tool's user + "
+      "system time (median). *others* is the share of the machine's CPU capacity that other "
+      "processes used while the tool ran (from /proc/stat, over all its runs; – when the runs "
+      "total under a second, too short for 10 ms accounting): anything above a few per cent means "
+      "the machine was not quiet and the tool's times are inflated.")
     w("")
-    w("| corpus | tool | median wall s | × ikgen | peak RSS MiB | runs (wall s, in order) |")
-    w("|---|---|---:|---:|---:|---|")
+    w("| corpus | tool | median wall s | × ikgen | CPU s | peak RSS MiB | runs (wall s, in order) | others |")
+    w("|---|---|---:|---:|---:|---:|---|---:|")
     for sec in SECTIONS:
         base = stats(sec["id"], sec["baseline"])
         for tool_id, label in sec["tools"]:
@@ -282,9 +294,10 @@ def cmd_report(args):
                 ratio = "%.2f" % (s["median"] / base["median"])
             else:
                 ratio = "n/a"
-            w("| %s | %s | %s | %s | %.0f | %s |" % (
-                sec["label"], label, fmt_s(s["median"]), ratio, s["rss_mb"],
-                ", ".join(fmt_s(x) for x in s["walls"])))
+            w("| %s | %s | %s | %s | %s | %.0f | %s | %s |" % (
+                sec["label"], label, fmt_s(s["median"]), ratio, fmt_s(s["cpu"]), s["rss_mb"],
+                ", ".join(fmt_s(x) for x in s["walls"]),
+                "–" if s["other"] is None else "%.0f%%" % (100 * s["other"])))
     w("")
     w("## Targets")
     w("")
@@ -301,7 +314,7 @@ def cmd_report(args):
             measured = "%.3f× (%s s vs %s s)" % (value, fmt_s(a["median"]), fmt_s(b["median"]))
         else:
             value = a["rss_mb"] * 1048576 / 1e6
-            measured = "%.1f MB (%.0f MiB)" % (value, a["rss_mb"])
+            measured = "%.1f MB (%.1f MiB)" % (value, a["rss_mb"])
         w("| %s | %s | %s |" % (label, measured, "met" if value <= limit else "**missed**"))
     w("")
     w("## How each tool was run")

@@ -23,6 +23,8 @@
 #   --files N           at most N wallpapers (default 45)
 #   --min-width PX      wallpapers at least PX wide (default 4096)
 #   --noop-sources N    sources in the no-op tree (default 100000)
+#   --wait-idle SECS    before each corpus, wait up to SECS seconds for other processes to
+#                       leave the CPUs idle (under 10 % busy over 2 s); default 0: don't wait
 #   --skip-mixed        leave out the mixed corpus
 #   --skip-noop         leave out the no-op tree
 #   --skip-django       leave out django-imagekit (the slowest peer)
@@ -47,6 +49,7 @@ MAX_FILES=
 MIN_WIDTH=4096
 NOOP_SOURCES=
 SKIP_MIXED=0
+WAIT_IDLE=0
 SKIP_NOOP=0
 SKIP_DJANGO=0
 IKGEN=
@@ -72,6 +75,7 @@ while [ $# -gt 0 ]; do
     --files) need_value "$@"; positive_int "$1" "$2"; MAX_FILES=$2; shift 2 ;;
     --min-width) need_value "$@"; positive_int "$1" "$2"; MIN_WIDTH=$2; shift 2 ;;
     --noop-sources) need_value "$@"; positive_int "$1" "$2"; NOOP_SOURCES=$2; shift 2 ;;
+    --wait-idle) need_value "$@"; [[ $2 =~ ^[0-9]+$ ]] || die "--wait-idle needs seconds"; WAIT_IDLE=$2; shift 2 ;;
     --skip-mixed) SKIP_MIXED=1; shift ;;
     --skip-noop) SKIP_NOOP=1; shift ;;
     --skip-django) SKIP_DJANGO=1; shift ;;
@@ -182,15 +186,25 @@ export PYTHONPYCACHEPREFIX=$WORK/pycache   # keep __pycache__ out of bench/djang
 how() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$META/how.tsv"; }
 note() { printf '%s\n' "$1" >>"$META/notes.tsv"; }
 
+# CPU jiffies spent by the whole machine (user, nice, system, irq, softirq, steal). Niced
+# processes count: with the kernel's autogroup scheduling, nice does not make another session's
+# process yield to the benchmark.
+busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+CLK_TCK=$(getconf CLK_TCK)
+
 # timed SECTION TOOL RUN CMD...: runs CMD under /usr/bin/time -v (stdout to $WORK/last.out,
-# stderr to $WORK/last.err), records wall seconds and peak RSS; dies when CMD fails.
+# stderr to $WORK/last.err) and records wall seconds, peak RSS, the CPU seconds of CMD and the
+# CPU seconds the rest of the machine used meanwhile (other users disturb the timing); dies when
+# CMD fails.
 timed() {
-  local section=$1 tool=$2 run=$3 t0 t1 rc=0 wall rss
+  local section=$1 tool=$2 run=$3 t0 t1 b0 b1 rc=0 wall rss cpu other
   shift 3
   sync
+  b0=$(busy_jiffies)
   t0=$(date +%s%N)
   /usr/bin/time -v -o "$WORK/time.txt" "$@" >"$WORK/last.out" 2>"$WORK/last.err" || rc=$?
   t1=$(date +%s%N)
+  b1=$(busy_jiffies)
   if [ "$rc" -ne 0 ]; then
     tail -n 20 "$WORK/last.err" >&2
     die "[$section] $tool exited with status $rc: $*"
@@ -198,8 +212,12 @@ timed() {
   wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')
   rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$WORK/time.txt")
   [ -n "$rss" ] || die "no 'Maximum resident set size' in /usr/bin/time -v output"
-  printf '%s\t%s\t%s\t%s\t%s\n' "$section" "$tool" "$run" "$wall" "$rss" >>"$TSV"
-  say "[$section] run $run: $tool $wall s, $((rss / 1024)) MiB"
+  cpu=$(awk -F': ' '/User time \(seconds\)/ { u = $2 } /System time \(seconds\)/ { s = $2 }
+                    END { printf "%.2f", u + s }' "$WORK/time.txt")
+  other=$(awk -v b0="$b0" -v b1="$b1" -v hz="$CLK_TCK" -v cpu="$cpu" \
+    'BEGIN { o = (b1 - b0) / hz - cpu; printf "%.2f", (o < 0 ? 0 : o) }')
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$section" "$tool" "$run" "$wall" "$rss" "$cpu" "$other" >>"$TSV"
+  say "[$section] run $run: $tool $wall s, $((rss / 1024)) MiB, CPU $cpu s (other processes: $other s)"
 }
 
 count_files() { find "$1" -type f 2>/dev/null | wc -l; }
@@ -294,6 +312,34 @@ run_rounds() { # SECTION TOOLS...: RUNS rounds, every tool once per round, order
 
 warm_cache() { find "$1" -type f -exec cat {} + >/dev/null; }
 
+busy_share() { # percentage of all CPUs busy over 2 s
+  local b0 b1
+  b0=$(busy_jiffies)
+  sleep 2
+  b1=$(busy_jiffies)
+  awk -v d=$((b1 - b0)) -v hz="$CLK_TCK" -v n="$(nproc)" 'BEGIN { printf "%.0f", 100 * d / hz / 2 / n }'
+}
+wait_idle() { # waits up to WAIT_IDLE seconds for the machine to be quiet
+  [ "$WAIT_IDLE" -gt 0 ] || return 0
+  local deadline=$((SECONDS + WAIT_IDLE)) busy
+  while busy=$(busy_share); [ "$busy" -ge 10 ]; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      say "warning: CPUs still ${busy}% busy after waiting ${WAIT_IDLE} s; going on"
+      return 0
+    fi
+    say "waiting for other processes: CPUs ${busy}% busy"
+    sleep 8
+  done
+}
+
+wait_idle
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+BUSY_BEFORE=$(busy_share)
+if [ "$BUSY_BEFORE" -ge 10 ]; then
+  say "warning: the CPUs are ${BUSY_BEFORE}% busy before the timed runs: other processes will disturb the timings (see the 'others' column; --wait-idle SECS waits for quiet)"
+  ps -eo pcpu=,pid=,args= --sort=-pcpu | head -n 3 | cut -c1-120 | sed 's/^/bench:   /' >&2
+fi
+
 PEERS=(ikgen vips magick)
 [ "$SKIP_DJANGO" = 1 ] || PEERS+=(django)
 
@@ -313,6 +359,7 @@ run_rounds jpeg "${PEERS[@]}" floor
 if [ "$SKIP_MIXED" = 0 ]; then
   say "mixed corpus: $(count_files "$MIXED_ROOT/photos") files"
   warm_cache "$MIXED_ROOT/photos"
+  wait_idle
   run_rounds mixed "${PEERS[@]}"
 fi
 rm -rf "$OUT" "$JPEG_ROOT/CACHE" "$MIXED_ROOT/CACHE"
@@ -336,6 +383,7 @@ if [ "$SKIP_NOOP" = 0 ]; then
   "$IKGEN" generateimages -q -c "$WORK/noop.yaml" >"$WORK/last.out"
   expect_summary 0 "$EXPECTED"
   find "$NOOP" -type f -printf '%T@ %s %p\n' >/dev/null
+  wait_idle
   noop_tool() { # TOOL RUN
     case $1 in
       ikgen)
@@ -361,7 +409,8 @@ fi
   printf 'RAM\t%s GiB\n' "$(awk '/MemTotal/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)"
   printf 'OS\t%s (Debian %s), Linux %s%s\n' "$(. /etc/os-release && echo "$PRETTY_NAME")" \
     "$(cat /etc/debian_version)" "$(uname -r)" \
-    "$(v=$(systemd-detect-virt 2>/dev/null || true); [ -n "$v" ] && [ "$v" != none ] && echo ", virtualised ($v)")"
+    "$(v=$(systemd-detect-virt 2>/dev/null || true); [ -n "$v" ] && [ "$v" != none ] && echo ", systemd-detect-virt: $v")"
+  printf 'Load average\t%s before the timed runs (CPUs %s%% busy over 2 s), %s after\n' "$LOAD_BEFORE" "$BUSY_BEFORE" "$(cut -d' ' -f1-3 /proc/loadavg)"
   printf 'Work directory\t%s file system\n' "$(df -T "$WORK" | awk 'NR == 2 { print $2 }')"
   printf 'ikgen\t%s, `%s`, %s\n' "$IKGEN_VERSION" "${IKGEN#"$ROOT"/}" "$IKGEN_LABEL"
   printf 'vipsthumbnail\t%s\n' "$(vips --version)"
