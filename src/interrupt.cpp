@@ -6,9 +6,9 @@
 namespace ikgen {
 namespace {
 
-std::atomic<bool> g_interrupted{false};
+std::atomic<int> g_signal{0};
 
-extern "C" void on_signal(int) { g_interrupted.store(true); }
+extern "C" void on_signal(int number) { g_signal.store(number); }
 
 } // namespace
 
@@ -20,6 +20,8 @@ void install_interrupt_handlers() {
   sigaction(SIGTERM, &action, nullptr);
 }
 
-bool interrupt_requested() { return g_interrupted.load(); }
+bool interrupt_requested() { return g_signal.load() != 0; }
+
+int interrupt_exit_status() { return 128 + g_signal.load(); }
 
 } // namespace ikgen

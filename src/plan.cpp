@@ -41,6 +41,8 @@ std::vector<const Spec*> select_specs(const Project& project, const std::vector<
 Plan make_plan(const Project& project, const std::vector<const Spec*>& selected, const WarningSink& warn) {
   std::map<std::string, SourceJobs> by_source;
   std::vector<std::string> empty_groups;
+  std::map<const Spec*, SpecHasher> hashers;
+  for (const Spec* spec : selected) hashers.emplace(spec, SpecHasher(*spec));
   for (const SourceGroup& group : project.source_groups) {
     std::vector<IdPattern> patterns;
     for (const std::string& text : group.spec_patterns) {
@@ -75,7 +77,7 @@ Plan make_plan(const Project& project, const std::vector<const Spec*>& selected,
         if (listed) continue; // registered by two groups
         OutputJob job;
         job.spec = spec;
-        job.cache_name = cache_filename(project.namer, project.cache_dir, source.name, hash_spec(source.name, *spec), spec->format);
+        job.cache_name = cache_filename(project.namer, project.cache_dir, source.name, hashers.at(spec).digest(source.name), spec->format);
         jobs.outputs.push_back(std::move(job));
       }
     }

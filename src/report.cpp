@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include "ikgen/interrupt.hpp"
+
 namespace ikgen {
 
 Reporter::Reporter(std::FILE* out, std::FILE* err, Verbosity verbosity)
@@ -55,7 +57,7 @@ void Reporter::summary(double seconds, bool interrupted) {
 }
 
 ExitCode Reporter::exit_code(bool interrupted) const {
-  if (interrupted) return ExitCode::interrupted;
+  if (interrupted) return interrupt_exit_status() == to_int(ExitCode::terminated) ? ExitCode::terminated : ExitCode::interrupted;
   return m_counts.failed > 0 ? ExitCode::some_failed : ExitCode::success;
 }
 

@@ -43,12 +43,11 @@ std::string canonical_value(const ParamValue& value) {
   return std::visit(Visitor{}, value);
 }
 
-std::string canonical_spec_text(std::string_view source_name, const Spec& spec) {
-  // One attribute per line, in a fixed order; maps are std::map, so keys come out sorted.
-  // The spec id is deliberately absent: as in django-imagekit, two specs that produce the
-  // same image share one cache file.
-  std::string text(k_spec_hash_version);
-  text += "\nsource " + length_prefixed(source_name) + "\n";
+namespace {
+
+// Every line after "source ...": processors, format, options, autoconvert.
+std::string spec_lines(const Spec& spec) {
+  std::string text;
   for (const ProcessorStep& step : spec.processors) {
     text += "processor " + length_prefixed(step.name) + "\n";
     for (const auto& [name, value] : step.params) {
@@ -65,8 +64,17 @@ std::string canonical_spec_text(std::string_view source_name, const Spec& spec) 
   return text;
 }
 
-std::string hash_spec(std::string_view source_name, const Spec& spec) {
-  const std::string text = canonical_spec_text(source_name, spec);
+std::string text_with_source(std::string_view source_name, const std::string& suffix) {
+  // One attribute per line, in a fixed order; maps are std::map, so keys come out sorted.
+  // The spec id is deliberately absent: as in django-imagekit, two specs that produce the
+  // same image share one cache file.
+  std::string text(k_spec_hash_version);
+  text += "\nsource " + length_prefixed(source_name) + "\n";
+  text += suffix;
+  return text;
+}
+
+std::string hex_digest(const std::string& text) {
   XXH128_canonical_t canonical;
   XXH128_canonicalFromHash(&canonical, XXH3_128bits(text.data(), text.size()));
   static constexpr char k_hex[] = "0123456789abcdef";
@@ -77,6 +85,22 @@ std::string hash_spec(std::string_view source_name, const Spec& spec) {
     hex += k_hex[byte & 15];
   }
   return hex;
+}
+
+} // namespace
+
+std::string canonical_spec_text(std::string_view source_name, const Spec& spec) {
+  return text_with_source(source_name, spec_lines(spec));
+}
+
+std::string hash_spec(std::string_view source_name, const Spec& spec) {
+  return hex_digest(canonical_spec_text(source_name, spec));
+}
+
+SpecHasher::SpecHasher(const Spec& spec) : m_suffix(spec_lines(spec)) {}
+
+std::string SpecHasher::digest(std::string_view source_name) const {
+  return hex_digest(text_with_source(source_name, m_suffix));
 }
 
 } // namespace ikgen

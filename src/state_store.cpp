@@ -85,11 +85,11 @@ public:
   std::optional<CacheRecord> find(const std::string& generator, const std::string& source) override {
     const auto found = m_records.find(key_of(generator, source));
     if (found == m_records.end()) return std::nullopt;
-    return found->second;
+    return found->second.with_key(generator, source);
   }
 
   void record(const CacheRecord& record) override {
-    m_records[key_of(record.generator, record.source)] = record;
+    m_records[key_of(record.generator, record.source)] = Stored::from(record);
     m_pending.push_back({Change::upsert, record});
     if (m_pending.size() >= k_batch) flush();
   }
@@ -106,7 +106,10 @@ public:
   std::vector<CacheRecord> all() override {
     std::vector<CacheRecord> records;
     records.reserve(m_records.size());
-    for (const auto& [key, record] : m_records) records.push_back(record);
+    for (const auto& [key, stored] : m_records) {
+      const std::size_t separator = key.find('\0');
+      records.push_back(stored.with_key(key.substr(0, separator), key.substr(separator + 1)));
+    }
     std::sort(records.begin(), records.end(), [](const CacheRecord& a, const CacheRecord& b) {
       return std::tie(a.generator, a.source) < std::tie(b.generator, b.source);
     });
@@ -184,7 +187,7 @@ private:
       r.height = sqlite3_column_int(s, 7);
       r.bytes = static_cast<std::uint64_t>(sqlite3_column_int64(s, 8));
       r.generated_at = sqlite3_column_int64(s, 9);
-      m_records.emplace(key_of(r.generator, r.source), std::move(r));
+      m_records.emplace(key_of(r.generator, r.source), Stored::from(r));
     }
     if (status != SQLITE_DONE) {
       throw Error("cannot read state file " + m_path.string() + ": " + sqlite3_errmsg(m_db), ExitCode::environment_error);
@@ -194,7 +197,21 @@ private:
   sqlite3* m_db;
   std::filesystem::path m_path;
   bool m_writable;
-  std::unordered_map<std::string, CacheRecord> m_records;
+  // A record without its key (generator and source are the map key), to keep a store of
+  // 300,000 records small in memory.
+  struct Stored {
+    std::string cache_name;
+    SourceFingerprint fingerprint;
+    int width = 0;
+    int height = 0;
+    std::uint64_t bytes = 0;
+    std::int64_t generated_at = 0;
+    static Stored from(const CacheRecord& r) { return {r.cache_name, r.fingerprint, r.width, r.height, r.bytes, r.generated_at}; }
+    CacheRecord with_key(const std::string& generator, const std::string& source) const {
+      return {generator, source, cache_name, fingerprint, width, height, bytes, generated_at};
+    }
+  };
+  std::unordered_map<std::string, Stored> m_records;
   std::vector<Change> m_pending;
 };
 

@@ -61,6 +61,14 @@ TEST_CASE("hash_spec: pinned golden vectors") {
   CHECK(hash_spec("x.jpg", fractional) == "2be15aa30e137cb54474672ac44dc785");
 }
 
+TEST_CASE("SpecHasher: the same digests as hash_spec") {
+  const Spec spec = thumbnail_spec();
+  const ikgen::SpecHasher hasher(spec);
+  for (const char* name : {"photos/bulldog.jpg", "a.png", "", "dir/with space/ü.webp"}) {
+    CHECK(hasher.digest(name) == hash_spec(name, spec));
+  }
+}
+
 TEST_CASE("hash_spec: 32 lowercase hex digits, independent of the spec id") {
   Spec a = thumbnail_spec();
   Spec b = thumbnail_spec();

@@ -10,7 +10,8 @@ enum class ExitCode : int {
   usage_error = 2,      // CLI, YAML, unknown name, invalid value; nothing generated
   environment_error = 3, // storage root missing, state file not writable
   busy = 75,            // --no-wait and another run holds the lock (EX_TEMPFAIL: try again later)
-  interrupted = 130,    // SIGINT
+  interrupted = 130,    // SIGINT (SIGTERM exits 143)
+  terminated = 143,     // SIGTERM
 };
 
 [[nodiscard]] constexpr int to_int(ExitCode code) { return static_cast<int>(code); }

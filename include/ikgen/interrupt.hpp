@@ -6,5 +6,7 @@ namespace ikgen {
 
 void install_interrupt_handlers();
 [[nodiscard]] bool interrupt_requested();
+// The exit status for the signal received: 130 for SIGINT, 143 for SIGTERM (128 + number).
+[[nodiscard]] int interrupt_exit_status();
 
 } // namespace ikgen

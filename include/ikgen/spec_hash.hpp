@@ -19,6 +19,16 @@ inline constexpr std::string_view k_spec_hash_version = "ikgen-spec/1";
 // 32 lowercase hex characters: XXH3-128 of canonical_spec_text.
 [[nodiscard]] std::string hash_spec(std::string_view source_name, const Spec& spec);
 
+// hash_spec for many sources of one spec: the spec's part of the text is built once.
+class SpecHasher {
+public:
+  explicit SpecHasher(const Spec& spec);
+  [[nodiscard]] std::string digest(std::string_view source_name) const;
+
+private:
+  std::string m_suffix; // every line after the source line
+};
+
 // The canonical text of one value: integers without a decimal point, other numbers in the
 // shortest form that reads back exactly, strings length-prefixed.
 [[nodiscard]] std::string canonical_value(const ParamValue& value);
