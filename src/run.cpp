@@ -47,25 +47,34 @@ struct Session {
 struct Decided {
   const SourceJobs* source;
   const OutputJob* output;
-  SourceFingerprint fingerprint;
+  std::size_t source_index; // into plan.sources and content_hashes
   Verdict verdict;
+};
+
+struct Decisions {
+  std::vector<Decided> items;
+  std::vector<std::string> content_hashes; // per source, with --verify-content
+  [[nodiscard]] SourceFingerprint fingerprint(const Decided& d) const {
+    return {d.source->source.size, d.source->source.mtime_ns, content_hashes[d.source_index]};
+  }
 };
 
 enum class Adopt { yes, no };
 
 // --verify-content: every source's content hash, indexed like plan.sources.
-std::vector<std::string> hash_sources(const Plan& plan, bool wanted) {
+std::vector<std::string> hash_sources(const Project& project, const Plan& plan, bool wanted) {
   std::vector<std::string> hashes(plan.sources.size());
   if (!wanted) return hashes;
   tbb::parallel_for(std::size_t{0}, plan.sources.size(), [&](std::size_t i) {
-    hashes[i] = hash_file(plan.sources[i].source.path).value_or("");
+    hashes[i] = hash_file(project.storage_root / plan.sources[i].source.name).value_or("");
   });
   return hashes;
 }
 
 // A file that exists in the storage but not in the state store: record what it is, reading
 // only its header for the size the manifest needs.
-void adopt(Session& session, const Decided& d, const std::optional<OutputObservation>& output) {
+void adopt(Session& session, const Decided& d, const SourceFingerprint& fingerprint,
+           const std::optional<OutputObservation>& output) {
   CacheRecord record;
   if (const std::optional<CacheRecord> known = session.store.find(d.output->spec->id, d.source->source.name);
       known && known->cache_name == d.output->cache_name) {
@@ -83,17 +92,18 @@ void adopt(Session& session, const Decided& d, const std::optional<OutputObserva
   record.generator = d.output->spec->id;
   record.source = d.source->source.name;
   record.cache_name = d.output->cache_name;
-  record.fingerprint = d.fingerprint;
+  record.fingerprint = fingerprint;
   session.store.record(record);
 }
 
-std::vector<Decided> decide_all(Session& session, const Plan& plan, Adopt adopt_found) {
-  const std::vector<std::string> hashes = hash_sources(plan, session.options.verify_content);
-  std::vector<Decided> decided;
+Decisions decide_all(Session& session, const Plan& plan, Adopt adopt_found) {
+  Decisions decisions;
+  decisions.content_hashes = hash_sources(session.project, plan, session.options.verify_content);
+  std::vector<Decided>& decided = decisions.items;
   decided.reserve(plan.output_count);
   for (std::size_t i = 0; i < plan.sources.size(); ++i) {
     const SourceJobs& source = plan.sources[i];
-    const SourceFingerprint fingerprint{source.source.size, source.source.mtime_ns, hashes[i]};
+    const SourceFingerprint fingerprint{source.source.size, source.source.mtime_ns, decisions.content_hashes[i]};
     for (const OutputJob& output : source.outputs) {
       const std::optional<CacheRecord> record = session.store.find(output.spec->id, source.source.name);
       Facts facts;
@@ -105,12 +115,12 @@ std::vector<Decided> decide_all(Session& session, const Plan& plan, Adopt adopt_
       facts.source = &fingerprint;
       std::optional<OutputObservation> observed;
       if (needs_storage_check(facts)) observed = session.storage.stat(output.cache_name);
-      Decided d{&source, &output, fingerprint, decide(facts, observed)};
-      if (d.verdict.record_needed && adopt_found == Adopt::yes) adopt(session, d, observed);
-      decided.push_back(std::move(d));
+      Decided d{&source, &output, i, decide(facts, observed)};
+      if (d.verdict.record_needed && adopt_found == Adopt::yes) adopt(session, d, fingerprint, observed);
+      decided.push_back(d);
     }
   }
-  return decided;
+  return decisions;
 }
 
 void print_stats(const Session& session) {
@@ -127,7 +137,8 @@ const char* state_of(const Verdict& verdict) {
 }
 
 ExitCode run_check(Session& session, const Plan& plan) {
-  const std::vector<Decided> decided = decide_all(session, plan, Adopt::no);
+  const Decisions decisions = decide_all(session, plan, Adopt::no);
+  const std::vector<Decided>& decided = decisions.items;
   std::size_t missing = 0;
   std::size_t stale = 0;
   for (const Decided& d : decided) {
@@ -150,7 +161,8 @@ ExitCode run_check(Session& session, const Plan& plan) {
 }
 
 ExitCode run_generate(Session& session, const Plan& plan, std::chrono::steady_clock::time_point started) {
-  const std::vector<Decided> decided = decide_all(session, plan, Adopt::yes);
+  const Decisions decisions = decide_all(session, plan, Adopt::yes);
+  const std::vector<Decided>& decided = decisions.items;
 
   // Regroup the stale outputs by source, one job per cache file; remember every (generator,
   // source) a cache file serves, to record them all once it exists.
@@ -176,6 +188,7 @@ ExitCode run_generate(Session& session, const Plan& plan, std::chrono::steady_cl
   ScheduleOptions schedule;
   schedule.jobs = session.options.jobs;
   schedule.storage = &session.storage;
+  schedule.source_root = session.project.storage_root;
   schedule.should_stop = [] { return interrupt_requested(); };
   // Called one at a time: the record is written only after the file is in place, so a record
   // never claims a file that is not there (a kill in between leaves a file without a record,
@@ -188,7 +201,7 @@ ExitCode run_generate(Session& session, const Plan& plan, std::chrono::steady_cl
       record.generator = d->output->spec->id;
       record.source = d->source->source.name;
       record.cache_name = d->output->cache_name;
-      record.fingerprint = d->fingerprint;
+      record.fingerprint = decisions.fingerprint(*d);
       record.width = result.width;
       record.height = result.height;
       record.bytes = result.bytes;

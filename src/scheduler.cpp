@@ -163,7 +163,7 @@ std::vector<JobResult> generate(const std::vector<SourceJobs>& work, const Sched
                                                 }
                                                 auto loaded = std::make_unique<LoadedSource>();
                                                 loaded->source = &work[next++];
-                                                loaded->error = read_file(loaded->source->source.path, loaded->bytes);
+                                                loaded->error = read_file(options.source_root / loaded->source->source.name, loaded->bytes);
                                                 return loaded.release();
                                               }) &
             tbb::make_filter<LoadedSource*, void>(tbb::filter_mode::parallel, [&](LoadedSource* raw) {

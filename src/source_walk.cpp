@@ -100,7 +100,6 @@ private:
   void add(const std::string& rel, const fs::path& path) {
     SourceFile file;
     file.name = rel;
-    file.path = path;
     struct stat info {};
     if (::stat(path.c_str(), &info) == 0) {
       file.size = static_cast<std::uintmax_t>(info.st_size);

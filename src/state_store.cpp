@@ -3,13 +3,16 @@
 #include <algorithm>
 #include <sqlite3.h>
 #include <tuple>
-#include <unordered_map>
+#include <unordered_set>
 
 #include "ikgen/error.hpp"
 
 // On-disk format (SQLite, WAL journal), schema version in PRAGMA user_version:
 //   1: table cache_files(generator, source, cache_name, source_size, source_mtime_ns,
 //      source_content_hash, width, height, bytes, generated_at), primary key (generator, source).
+//      Never released.
+//   2: the same columns, primary key (source, generator), so all records of one source are one
+//      index range (a run looks them up source by source).
 // A file with another user_version is not read: it is warned about and started over.
 
 namespace ikgen {
@@ -27,7 +30,7 @@ CREATE TABLE IF NOT EXISTS cache_files (
   height INTEGER NOT NULL,
   bytes INTEGER NOT NULL,
   generated_at INTEGER NOT NULL,
-  PRIMARY KEY (generator, source)
+  PRIMARY KEY (source, generator)
 ) WITHOUT ROWID;
 )";
 
@@ -63,67 +66,87 @@ void bind_text(sqlite3_stmt* statement, int index, const std::string& text) {
   sqlite3_bind_text(statement, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
 }
 
-// The SQLite store keeps every record in memory once loaded (one query instead of one per
-// lookup: a no-op run over 100,000 sources is dominated by lookups) and writes changes in
-// batched transactions.
+CacheRecord read_row(sqlite3_stmt* s) {
+  CacheRecord r;
+  r.generator = column_text(s, 0);
+  r.source = column_text(s, 1);
+  r.cache_name = column_text(s, 2);
+  r.fingerprint.size = static_cast<std::uint64_t>(sqlite3_column_int64(s, 3));
+  r.fingerprint.mtime_ns = sqlite3_column_int64(s, 4);
+  r.fingerprint.content_hash = column_text(s, 5);
+  r.width = sqlite3_column_int(s, 6);
+  r.height = sqlite3_column_int(s, 7);
+  r.bytes = static_cast<std::uint64_t>(sqlite3_column_int64(s, 8));
+  r.generated_at = sqlite3_column_int64(s, 9);
+  return r;
+}
+
+constexpr const char* k_columns =
+    "generator, source, cache_name, source_size, source_mtime_ns, source_content_hash, width, height, bytes, generated_at";
+
+// Lookups come source by source (a run walks sources in order and asks about each of their
+// outputs), so the store fetches all records of one source with one indexed query and answers
+// the other questions about that source from memory. Memory stays flat however many records
+// there are. Changes are written in batched transactions.
 class SqliteStateStore final : public StateStore {
 public:
   SqliteStateStore(sqlite3* db, std::filesystem::path path, bool writable)
-      : m_db(db), m_path(std::move(path)), m_writable(writable) {
-    if (m_db) load();
-  }
+      : m_db(db), m_path(std::move(path)), m_writable(writable) {}
   ~SqliteStateStore() override {
     try {
       flush();
     } catch (...) {
-      // flush() already reported through the exception path of an explicit call; at
-      // destruction there is nobody to tell, and the next run simply regenerates.
+      // Nobody is left to tell at destruction; the next run regenerates what was not recorded.
     }
+    m_by_source.reset();
     if (m_db) sqlite3_close(m_db);
   }
 
   std::optional<CacheRecord> find(const std::string& generator, const std::string& source) override {
-    const auto found = m_records.find(key_of(generator, source));
-    if (found == m_records.end()) return std::nullopt;
-    return found->second.with_key(generator, source);
+    if (!m_db) return std::nullopt;
+    if (m_pending_sources.count(source)) flush(); // the query must see this source's changes
+    if (!m_cached || m_cached_source != source) fetch(source);
+    for (const CacheRecord& record : m_cached_records) {
+      if (record.generator == generator) return record;
+    }
+    return std::nullopt;
   }
 
   void record(const CacheRecord& record) override {
-    m_records[key_of(record.generator, record.source)] = Stored::from(record);
     m_pending.push_back({Change::upsert, record});
-    if (m_pending.size() >= k_batch) flush();
+    note_change(record.source);
   }
 
   void forget(const std::string& generator, const std::string& source) override {
-    if (m_records.erase(key_of(generator, source)) == 0) return;
     CacheRecord record;
     record.generator = generator;
     record.source = source;
     m_pending.push_back({Change::remove, std::move(record)});
-    if (m_pending.size() >= k_batch) flush();
+    note_change(source);
   }
 
   std::vector<CacheRecord> all() override {
     std::vector<CacheRecord> records;
-    records.reserve(m_records.size());
-    for (const auto& [key, stored] : m_records) {
-      const std::size_t separator = key.find('\0');
-      records.push_back(stored.with_key(key.substr(0, separator), key.substr(separator + 1)));
-    }
-    std::sort(records.begin(), records.end(), [](const CacheRecord& a, const CacheRecord& b) {
-      return std::tie(a.generator, a.source) < std::tie(b.generator, b.source);
-    });
+    if (!m_db) return records;
+    flush();
+    Statement select(m_db, (std::string("SELECT ") + k_columns + " FROM cache_files ORDER BY generator, source").c_str());
+    int status = SQLITE_ROW;
+    while ((status = sqlite3_step(select.get())) == SQLITE_ROW) records.push_back(read_row(select.get()));
+    if (status != SQLITE_DONE) fail_read();
     return records;
   }
 
   void flush() override {
+    m_pending_sources.clear();
     if (m_pending.empty() || !m_db || !m_writable) {
       m_pending.clear();
       return;
     }
     exec("BEGIN IMMEDIATE");
     {
-      Statement upsert(m_db, "INSERT OR REPLACE INTO cache_files VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+      Statement upsert(m_db, "INSERT OR REPLACE INTO cache_files (generator, source, cache_name, source_size, "
+                             "source_mtime_ns, source_content_hash, width, height, bytes, generated_at) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
       Statement remove(m_db, "DELETE FROM cache_files WHERE generator = ?1 AND source = ?2");
       for (const Change& change : m_pending) {
         sqlite3_stmt* s = change.kind == Change::upsert ? upsert.get() : remove.get();
@@ -160,6 +183,32 @@ private:
   };
   static constexpr std::size_t k_batch = 512;
 
+  void note_change(const std::string& source) {
+    if (m_cached && source == m_cached_source) m_cached = false;
+    m_pending_sources.insert(source);
+    if (m_pending.size() >= k_batch) flush();
+  }
+
+  void fetch(const std::string& source) {
+    if (!m_by_source) {
+      m_by_source = std::make_unique<Statement>(
+          m_db, (std::string("SELECT ") + k_columns + " FROM cache_files WHERE source = ?1").c_str());
+    }
+    sqlite3_stmt* s = m_by_source->get();
+    sqlite3_reset(s);
+    bind_text(s, 1, source);
+    m_cached_records.clear();
+    int status = SQLITE_ROW;
+    while ((status = sqlite3_step(s)) == SQLITE_ROW) m_cached_records.push_back(read_row(s));
+    if (status != SQLITE_DONE) fail_read();
+    m_cached_source = source;
+    m_cached = true;
+  }
+
+  [[noreturn]] void fail_read() {
+    throw Error("cannot read state file " + m_path.string() + ": " + sqlite3_errmsg(m_db), ExitCode::environment_error);
+  }
+
   void exec(const char* sql) {
     char* message = nullptr;
     if (sqlite3_exec(m_db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
@@ -170,49 +219,15 @@ private:
   }
   void exec_quietly(const char* sql) { sqlite3_exec(m_db, sql, nullptr, nullptr, nullptr); }
 
-  void load() {
-    Statement select(m_db, "SELECT generator, source, cache_name, source_size, source_mtime_ns, source_content_hash, "
-                           "width, height, bytes, generated_at FROM cache_files");
-    int status = SQLITE_ROW;
-    while ((status = sqlite3_step(select.get())) == SQLITE_ROW) {
-      sqlite3_stmt* s = select.get();
-      CacheRecord r;
-      r.generator = column_text(s, 0);
-      r.source = column_text(s, 1);
-      r.cache_name = column_text(s, 2);
-      r.fingerprint.size = static_cast<std::uint64_t>(sqlite3_column_int64(s, 3));
-      r.fingerprint.mtime_ns = sqlite3_column_int64(s, 4);
-      r.fingerprint.content_hash = column_text(s, 5);
-      r.width = sqlite3_column_int(s, 6);
-      r.height = sqlite3_column_int(s, 7);
-      r.bytes = static_cast<std::uint64_t>(sqlite3_column_int64(s, 8));
-      r.generated_at = sqlite3_column_int64(s, 9);
-      m_records.emplace(key_of(r.generator, r.source), Stored::from(r));
-    }
-    if (status != SQLITE_DONE) {
-      throw Error("cannot read state file " + m_path.string() + ": " + sqlite3_errmsg(m_db), ExitCode::environment_error);
-    }
-  }
-
   sqlite3* m_db;
   std::filesystem::path m_path;
   bool m_writable;
-  // A record without its key (generator and source are the map key), to keep a store of
-  // 300,000 records small in memory.
-  struct Stored {
-    std::string cache_name;
-    SourceFingerprint fingerprint;
-    int width = 0;
-    int height = 0;
-    std::uint64_t bytes = 0;
-    std::int64_t generated_at = 0;
-    static Stored from(const CacheRecord& r) { return {r.cache_name, r.fingerprint, r.width, r.height, r.bytes, r.generated_at}; }
-    CacheRecord with_key(const std::string& generator, const std::string& source) const {
-      return {generator, source, cache_name, fingerprint, width, height, bytes, generated_at};
-    }
-  };
-  std::unordered_map<std::string, Stored> m_records;
+  std::unique_ptr<Statement> m_by_source;
+  bool m_cached = false;
+  std::string m_cached_source;
+  std::vector<CacheRecord> m_cached_records;
   std::vector<Change> m_pending;
+  std::unordered_set<std::string> m_pending_sources;
 };
 
 int user_version(sqlite3* db) {

@@ -3,6 +3,7 @@
 // once and then runs every stale output's processors, encoder and atomic write.
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -27,8 +28,9 @@ struct JobResult {
 
 struct ScheduleOptions {
   int jobs = 0; // worker threads; 0 = all cores
-  // Where outputs are written (required).
+  // Where outputs are written (required), and the directory source names are relative to.
   Storage* storage = nullptr;
+  std::filesystem::path source_root;
   // Called once per output as it finishes, from worker threads, one call at a time.
   std::function<void(const JobResult&)> on_result;
   // Polled between jobs; when it returns true no new source is started.

@@ -12,8 +12,7 @@
 namespace ikgen {
 
 struct SourceFile {
-  std::string name;             // relative to storage.root, '/'-separated (Django's FieldFile.name)
-  std::filesystem::path path;   // absolute
+  std::string name; // relative to storage.root, '/'-separated (Django's FieldFile.name)
   std::uintmax_t size = 0;
   std::int64_t mtime_ns = 0;
   auto operator<=>(const SourceFile& other) const { return name <=> other.name; }

@@ -62,6 +62,6 @@ using StoreWarningSink = std::function<void(const std::string&)>;
                                                                   const StoreWarningSink& warn);
 
 // The schema version written into new state files (PRAGMA user_version).
-inline constexpr int k_state_schema_version = 1;
+inline constexpr int k_state_schema_version = 2;
 
 } // namespace ikgen
