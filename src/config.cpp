@@ -401,7 +401,7 @@ Project parse_project(const std::string& text, const std::string& file_name, con
                 ": invalid YAML: " + e.msg);
   }
   if (!root || root.IsNull()) throw Error(file_name + ": the config is empty; it needs storage, specs and source_groups (see specs.example.yaml)");
-  reader.check_keys(root, {"storage", "cache", "specs", "source_groups"}, "the config");
+  reader.check_keys(root, {"storage", "cache", "limits", "specs", "source_groups"}, "the config");
 
   Project project;
   project.config_file = std::filesystem::path(file_name);
@@ -438,6 +438,13 @@ Project parse_project(const std::string& text, const std::string& file_name, con
       const std::vector<std::string> valid = {"just_in_time", "optimistic"};
       if (!parsed) reader.fail(strategy, "unknown strategy \"" + name + "\"" + Reader::suggestion(name, valid) + "; valid strategies: " + Reader::join(valid));
       project.strategy = *parsed;
+    }
+  }
+  if (const YAML::Node limits = root["limits"]; limits && !limits.IsNull()) {
+    reader.check_keys(limits, {"max_pixels"}, "limits");
+    if (const YAML::Node max_pixels = limits["max_pixels"]) {
+      project.max_pixels = static_cast<std::uint64_t>(
+          reader.whole_number(max_pixels, "limits.max_pixels", 1, 1e12, "a whole number of pixels from 1 to 1000000000000"));
     }
   }
   if (project.state_file.empty()) project.state_file = project.storage_root / project.cache_dir / ".ikgen-state.sqlite";

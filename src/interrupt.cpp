@@ -18,6 +18,9 @@ void install_interrupt_handlers() {
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  // With a file size limit (ulimit -f), a write past it must fail with EFBIG for that one
+  // output, not kill the whole run.
+  signal(SIGXFSZ, SIG_IGN);
 }
 
 bool interrupt_requested() { return g_signal.load() != 0; }

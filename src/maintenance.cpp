@@ -79,13 +79,13 @@ ExitCode prune(const Project& project, const Plan& plan, StateStore& store, Stor
   for (const std::string& name : orphans) {
     const std::uintmax_t size = fs::file_size(project.storage_root / name, error);
     if (dry_run == DryRun::yes) {
-      std::printf("would remove %s\n", name.c_str());
+      std::printf("would remove %s\n", printable(name).c_str());
     } else if (const std::string problem = storage.remove(name); !problem.empty()) {
-      std::fprintf(stderr, "ikgen: error: %s\n", problem.c_str());
+      std::fprintf(stderr, "ikgen: error: %s\n", printable(problem).c_str());
       ++failed;
       continue;
     } else {
-      std::printf("removed %s\n", name.c_str());
+      std::printf("removed %s\n", printable(name).c_str());
     }
     ++removed;
     removed_bytes += error ? 0 : size;

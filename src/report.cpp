@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "ikgen/interrupt.hpp"
+#include "ikgen/json.hpp"
 
 namespace ikgen {
 
@@ -18,7 +19,7 @@ void Reporter::clear_progress() {
 void Reporter::warning(const std::string& message) {
   std::lock_guard<std::mutex> lock(m_mutex);
   clear_progress();
-  std::fprintf(m_err, "ikgen: warning: %s\n", message.c_str());
+  std::fprintf(m_err, "ikgen: warning: %s\n", printable(message).c_str());
 }
 
 void Reporter::start(std::size_t total_to_generate) {
@@ -34,16 +35,16 @@ void Reporter::result(const JobResult& result) {
   if (result.status == JobStatus::generated) {
     ++m_counts.generated;
     if (m_verbosity == Verbosity::verbose) {
-      std::fprintf(m_out, "generated %s (%dx%d) from %s at 1/%d\n", result.output->cache_name.c_str(), result.width,
-                   result.height, result.source->source.name.c_str(), result.shrink);
+      std::fprintf(m_out, "generated %s (%dx%d) from %s at 1/%d\n", printable(result.output->cache_name).c_str(),
+                   result.width, result.height, printable(result.source->source.name).c_str(), result.shrink);
     }
   } else {
     ++m_counts.failed;
-    std::fprintf(m_err, "ikgen: error: %s (spec \"%s\"): %s\n", result.source->source.name.c_str(),
-                 result.output->spec->id.c_str(), result.message.c_str());
+    std::fprintf(m_err, "ikgen: error: %s (spec \"%s\"): %s\n", printable(result.source->source.name).c_str(),
+                 result.output->spec->id.c_str(), printable(result.message).c_str());
   }
   if (m_progress && m_total > 0) {
-    std::fprintf(m_err, "[%zu/%zu] %s", m_done, m_total, result.source->source.name.c_str());
+    std::fprintf(m_err, "[%zu/%zu] %s", m_done, m_total, printable(result.source->source.name).c_str());
     std::fflush(m_err);
   }
 }

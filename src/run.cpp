@@ -150,8 +150,8 @@ ExitCode run_check(Session& session, const Plan& plan) {
                   json_quote(d.output->spec->id).c_str(), json_quote(d.source->source.name).c_str(),
                   json_quote(d.output->cache_name).c_str(), state);
     } else if (d.verdict.stale || session.options.verbosity == Verbosity::verbose) {
-      std::printf("%-8s %s  (spec \"%s\", source %s)\n", state, d.output->cache_name.c_str(), d.output->spec->id.c_str(),
-                  d.source->source.name.c_str());
+      std::printf("%-8s %s  (spec \"%s\", source %s)\n", state, printable(d.output->cache_name).c_str(),
+                  d.output->spec->id.c_str(), printable(d.source->source.name).c_str());
     }
   }
   std::FILE* summary = session.options.json ? stderr : stdout;
@@ -189,6 +189,7 @@ ExitCode run_generate(Session& session, const Plan& plan, std::chrono::steady_cl
   schedule.jobs = session.options.jobs;
   schedule.storage = &session.storage;
   schedule.source_root = session.project.storage_root;
+  schedule.max_pixels = session.project.max_pixels;
   schedule.should_stop = [] { return interrupt_requested(); };
   // Called one at a time: the record is written only after the file is in place, so a record
   // never claims a file that is not there (a kill in between leaves a file without a record,

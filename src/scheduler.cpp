@@ -80,6 +80,17 @@ bool resamples_first(const Spec& spec, const Image& image) {
   return first.kind == ReducedInput::Kind::resamples;
 }
 
+// Refuses, from the header alone, a source with more pixels than allowed: a few hundred bytes
+// can claim 30000x30000 pixels and several gigabytes of memory. Returns "" or the reason.
+std::string check_pixel_limit(std::span<const unsigned char> bytes, std::uint64_t max_pixels) {
+  const std::optional<ImageHeader> header = read_header(bytes);
+  if (!header) return {};
+  const std::uint64_t pixels = static_cast<std::uint64_t>(header->width) * static_cast<std::uint64_t>(header->height);
+  if (pixels <= max_pixels) return {};
+  return "image is " + std::to_string(header->width) + "x" + std::to_string(header->height) + " = " + std::to_string(pixels) +
+         " pixels, over limits.max_pixels (" + std::to_string(max_pixels) + "); raise the limit if this source is trusted";
+}
+
 // Only JPEG can be decoded at reduced scale, cheaply, by libjpeg.
 int decode_shrink(const SourceJobs& source, std::span<const unsigned char> bytes) {
   const std::optional<ImageHeader> header = read_header(bytes);
@@ -97,10 +108,11 @@ struct LoadedSource {
   std::string error;
 };
 
-void process_source(const LoadedSource& loaded, Storage& storage,
+void process_source(const LoadedSource& loaded, Storage& storage, std::uint64_t max_pixels,
                     const std::function<void(const JobResult&)>& emit) {
   const SourceJobs& source = *loaded.source;
   std::string error = loaded.error;
+  if (error.empty()) error = check_pixel_limit(loaded.bytes, max_pixels);
   DecodeResult decoded;
   int shrink = 1;
   if (error.empty()) {
@@ -163,12 +175,15 @@ std::vector<JobResult> generate(const std::vector<SourceJobs>& work, const Sched
                                                 }
                                                 auto loaded = std::make_unique<LoadedSource>();
                                                 loaded->source = &work[next++];
-                                                loaded->error = read_file(options.source_root / loaded->source->source.name, loaded->bytes);
+                                                const SourceFile& file = loaded->source->source;
+                                                loaded->error = !file.rejection.empty()
+                                                                    ? file.rejection
+                                                                    : read_file(options.source_root / file.name, loaded->bytes);
                                                 return loaded.release();
                                               }) &
             tbb::make_filter<LoadedSource*, void>(tbb::filter_mode::parallel, [&](LoadedSource* raw) {
               const std::unique_ptr<LoadedSource> loaded(raw);
-              process_source(*loaded, *options.storage, emit);
+              process_source(*loaded, *options.storage, options.max_pixels, emit);
             }));
   });
   return results;

@@ -71,11 +71,14 @@ private:
       const fs::file_status status = it->symlink_status(error);
       if (error) continue;
       if (fs::is_directory(status)) {
-        if (!is_cache_dir(rel)) walk(rel);
+        if (is_cache_dir(rel)) continue;
+        if (selected(rel) && named_like_image(rel)) reject(rel, "is a directory, not an image file");
+        walk(rel);
       } else if (fs::is_regular_file(status)) {
         if (selected(rel)) add(rel, it->path());
-      } else if (fs::is_symlink(status) && selected(rel)) {
-        add_link(rel, it->path());
+      } else if (selected(rel)) {
+        if (fs::is_symlink(status)) add_link(rel, it->path());
+        else reject(rel, "is not a regular file (a device, socket or pipe)");
       }
     }
     if (error) m_warn("cannot list all of directory " + dir.string() + ": " + error.message());
@@ -86,15 +89,32 @@ private:
   void add_link(const std::string& rel, const fs::path& path) {
     std::error_code error;
     const fs::path target = fs::canonical(path, error);
-    if (error) {
-      m_warn(rel + ": skipped: symbolic link cannot be resolved (" + error.message() + ")");
-      return;
+    if (error) return reject(rel, "symbolic link cannot be resolved (" + error.message() + ")");
+    if (!is_within(m_canonical_root, target)) return reject(rel, "not followed: symbolic link points outside storage.root");
+    if (fs::is_regular_file(target, error)) return add(rel, path);
+    if (!fs::is_directory(target, error) || named_like_image(rel)) {
+      reject(rel, "symbolic link to something that is not an image file");
     }
-    if (!is_within(m_canonical_root, target)) {
-      m_warn(rel + ": skipped: symbolic link points outside storage.root");
-      return;
+  }
+
+  // A name a user meant as an image: a directory called "x.jpg" is a mistake worth reporting,
+  // a directory matched by "photos/**" is not.
+  static bool named_like_image(const std::string& rel) {
+    const std::size_t dot = rel.rfind('.');
+    if (dot == std::string::npos || rel.find('/', dot) != std::string::npos) return false;
+    std::string extension = rel.substr(dot + 1);
+    std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return std::tolower(c); });
+    for (const char* known : {"jpg", "jpeg", "jpe", "jfif", "png", "apng", "webp", "gif", "tif", "tiff", "bmp"}) {
+      if (extension == known) return true;
     }
-    if (fs::is_regular_file(target, error)) add(rel, path);
+    return false;
+  }
+
+  void reject(const std::string& rel, const std::string& reason) {
+    SourceFile file;
+    file.name = rel;
+    file.rejection = reason;
+    m_found.push_back(std::move(file));
   }
 
   void add(const std::string& rel, const fs::path& path) {

@@ -70,3 +70,112 @@ TEST_CASE("signals: SIGINT and SIGTERM stop taking work, finish what is in fligh
           std::string::npos);
   }
 }
+
+namespace {
+
+// A PNG whose header claims width x height RGB pixels, with almost no data behind it.
+Bytes png_claiming(std::uint32_t width, std::uint32_t height) {
+  Bytes png = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
+  Bytes ihdr;
+  append_be32(ihdr, width);
+  append_be32(ihdr, height);
+  for (const unsigned char b : {8, 2, 0, 0, 0}) ihdr.push_back(b); // 8-bit RGB, deflate, no filter, no interlace
+  const Bytes empty_deflate = {0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01};
+  for (const Bytes& chunk : {png_chunk("IHDR", ihdr), png_chunk("IDAT", empty_deflate), png_chunk("IEND", {})}) {
+    png.insert(png.end(), chunk.begin(), chunk.end());
+  }
+  return png;
+}
+
+// PNG bytes with the CRC of the first IDAT chunk broken.
+Bytes png_with_bad_crc() {
+  Bytes png = encode_png(make_photo(64, 48));
+  const std::string text(png.begin(), png.end());
+  const std::size_t idat = text.find("IDAT");
+  REQUIRE(idat != std::string::npos);
+  const std::uint32_t length = (png[idat - 4] << 24) | (png[idat - 3] << 16) | (png[idat - 2] << 8) | png[idat - 1];
+  png[idat + 4 + length] ^= 0xFF; // first byte of the CRC
+  return png;
+}
+
+} // namespace
+
+TEST_CASE("bad sources: each is reported with its reason, the others are generated") {
+  Site site;
+  site.dir.write("ikgen.yaml", std::string(k_config) + "  - id: everything\n    specs: [\"shop:png\"]\n    include: [\"odd/**\"]\n");
+  put(site.dir, "media/odd/empty.jpg", {});
+  put(site.dir, "media/odd/truncated.jpg", truncated(encode_jpeg(make_photo(600, 400)), 2000));
+  put(site.dir, "media/odd/bad-crc.png", png_with_bad_crc());
+  site.dir.write("media/odd/text.jpg", "hello, I am not a picture\n");
+  put(site.dir, "media/odd/png-named.jpg", encode_png(make_photo(80, 60)));
+  put(site.dir, "media/odd/bomb.png", png_claiming(30000, 30000));
+  fs::create_directories(site.dir / "media/odd/folder.jpg");
+  fs::create_symlink("loop-b.jpg", site.dir / "media/odd/loop-a.jpg");
+  fs::create_symlink("loop-a.jpg", site.dir / "media/odd/loop-b.jpg");
+  site.dir.write("outside/secret.jpg", "x");
+  fs::create_symlink(site.dir / "outside/secret.jpg", site.dir / "media/odd/escape.jpg");
+  put(site.dir, "media/odd/with space ünïcødé.jpg", encode_jpeg(make_photo(90, 60)));
+  put(site.dir, "media/odd/new\nline.jpg", encode_jpeg(make_photo(90, 60)));
+
+  const Outcome outcome = run_ikgen(site.dir, "generateimages");
+  CHECK(outcome.status == 1);
+  const std::map<std::string, std::string> expected = {
+      {"odd/empty.jpg", "empty file"},
+      {"odd/truncated.jpg", "truncated or corrupt image data"},
+      {"odd/bad-crc.png", "cannot decode image"},
+      {"odd/text.jpg", "not a JPEG, PNG or WebP image"},
+      {"odd/bomb.png", "image is 30000x30000 = 900000000 pixels, over limits.max_pixels (89478485)"},
+      {"odd/folder.jpg", "is a directory, not an image file"},
+      {"odd/loop-a.jpg", "symbolic link cannot be resolved ("},
+      {"odd/escape.jpg", "not followed: symbolic link points outside storage.root"},
+  };
+  for (const auto& [source, reason] : expected) {
+    CAPTURE(source);
+    CHECK(outcome.err.find("ikgen: error: " + source + " (spec \"shop:png\"): " + reason) != std::string::npos);
+    const fs::path stem = site.dir / ("media/CACHE/images/" + source.substr(0, source.rfind('.')));
+    CHECK(files_under(stem).empty());
+  }
+  CHECK(outcome.out.find("generated 15, already present 0, failed 9") != std::string::npos);
+  CHECK(files_under(site.dir / "media/CACHE/images/odd/png-named").size() == 1);
+  CHECK(files_under(site.dir / "media/CACHE/images/odd/with space ünïcødé").size() == 1);
+  CHECK(files_under(site.dir / "media/CACHE/images/odd/new\nline").size() == 1);
+  CHECK(fs::file_size(site.dir / "outside/secret.jpg") == 1);
+
+  SUBCASE("a higher limits.max_pixels lets the large header through to the decoder") {
+    std::string config = read_text(site.dir / "ikgen.yaml");
+    site.dir.write("ikgen.yaml", config + "limits: {max_pixels: 1000000000}\n");
+    const Outcome again = run_ikgen(site.dir, "generateimages shop:png");
+    CHECK(again.err.find("odd/bomb.png (spec \"shop:png\"): over limits") == std::string::npos);
+    CHECK(again.err.find("odd/bomb.png (spec \"shop:png\"): ") != std::string::npos); // the decoder still refuses it
+  }
+  SUBCASE("file names stay on one line in messages and are exact in JSON") {
+    const Outcome check = run_ikgen(site.dir, "check --json shop:png");
+    CHECK(check.out.find("\"source\": \"odd/new\\nline.jpg\"") != std::string::npos);
+    CHECK(outcome.err.find("odd/loop-a.jpg") != std::string::npos);
+    const Outcome verbose = run_ikgen(site.dir, "check -v shop:png");
+    CHECK(verbose.out.find("source odd/new\\nline.jpg)") != std::string::npos);
+  }
+}
+
+TEST_CASE("faults: a file size limit fails the outputs that exceed it, and only those") {
+  Site site;
+  site.dir.write("ikgen.yaml", "storage: {root: media}\ncache: {state: state.sqlite}\nspecs:\n"
+                               "  - {id: small, processors: [{ResizeToFit: {width: 32}}], format: JPEG}\n"
+                               "  - {id: huge, processors: [{ResizeToFit: {width: 1200}}], format: PNG}\n"
+                               "source_groups:\n  - {id: all, specs: ['**'], include: ['products/*.jpg']}\n");
+  // The small outputs and the state file (written first, while small) fit under the limit; the
+  // large PNGs (about 2 MB each) do not.
+  REQUIRE(run_ikgen(site.dir, "generateimages small").status == 0);
+  const std::string command = "cd " + shell_quote(site.dir.path().string()) + " && ulimit -f 256 && " + shell_quote(IKGEN_BINARY) +
+                              " generateimages >.limited-out 2>.limited-err";
+  const int raw = std::system(command.c_str());
+  REQUIRE(WIFEXITED(raw));
+  CHECK(WEXITSTATUS(raw) == 1);
+  const std::string err = read_text(site.dir / ".limited-err");
+  CHECK(err.find("(spec \"huge\"): cannot write") != std::string::npos);
+  CHECK(err.find("File too large") != std::string::npos);
+  for (const fs::path& file : files_under(site.cache())) {
+    CHECK(file.filename().string().rfind(".ikgen-tmp-", 0) != 0);
+    CHECK_MESSAGE(!cv::imread(file.string(), cv::IMREAD_UNCHANGED).empty(), file.string());
+  }
+}

@@ -65,9 +65,28 @@ TEST_CASE("walk_sources: symbolic links") {
   std::filesystem::create_directory_symlink(f.dir / "media/products", f.dir / "media/products/loop");
   f.group.include = {"products/**/*.jpg"};
   f.group.exclude = {"products/tmp/**"};
-  CHECK(f.walk() == std::vector<std::string>{"products/a.jpg", "products/alias.jpg", "products/x/c.jpg"});
-  REQUIRE(f.warnings.size() == 1);
-  CHECK(f.warnings[0] == "products/escape.jpg: skipped: symbolic link points outside storage.root");
+  std::filesystem::create_symlink(f.dir / "media/products/ring1.jpg", f.dir / "media/products/ring2.jpg");
+  std::filesystem::create_symlink(f.dir / "media/products/ring2.jpg", f.dir / "media/products/ring1.jpg");
+  const auto files = ikgen::walk_sources(f.project, f.group, f.warn);
+  CHECK(names(files) == std::vector<std::string>{"products/a.jpg", "products/alias.jpg", "products/escape.jpg",
+                                                 "products/ring1.jpg", "products/ring2.jpg", "products/x/c.jpg"});
+  CHECK(files[1].rejection.empty());
+  CHECK(files[2].rejection == "not followed: symbolic link points outside storage.root");
+  CHECK(files[3].rejection.rfind("symbolic link cannot be resolved (", 0) == 0);
+  CHECK(f.warnings.empty());
+}
+
+TEST_CASE("walk_sources: a directory named like an image is rejected; others are walked") {
+  Fixture f;
+  std::filesystem::create_directories(f.dir / "media/products/folder.jpg");
+  f.dir.write("media/products/folder.jpg/inner.jpg", "x");
+  f.group.include = {"products/**"};
+  f.group.exclude = {"products/tmp/**", "products/*.txt"};
+  const auto files = ikgen::walk_sources(f.project, f.group, f.warn);
+  CHECK(names(files) == std::vector<std::string>{"products/a.jpg", "products/b.png", "products/folder.jpg",
+                                                 "products/folder.jpg/inner.jpg", "products/x/c.jpg"});
+  CHECK(files[2].rejection == "is a directory, not an image file");
+  CHECK(files[3].rejection.empty());
 }
 
 TEST_CASE("walk_sources: an include whose directory does not exist finds nothing") {

@@ -31,6 +31,7 @@ struct ScheduleOptions {
   // Where outputs are written (required), and the directory source names are relative to.
   Storage* storage = nullptr;
   std::filesystem::path source_root;
+  std::uint64_t max_pixels = 89'478'485; // limits.max_pixels
   // Called once per output as it finishes, from worker threads, one call at a time.
   std::function<void(const JobResult&)> on_result;
   // Polled between jobs; when it returns true no new source is started.

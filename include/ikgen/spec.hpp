@@ -2,6 +2,7 @@
 // Plain data describing what to generate: specs, their processor steps, output format and
 // options, and the source groups that register files with specs. No behaviour lives here.
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -72,6 +73,9 @@ struct Project {
   Namer namer = Namer::source_name_as_path;
   std::filesystem::path state_file; // absolute; default <storage_root>/<cache_dir>/.ikgen-state.sqlite
   Strategy strategy = Strategy::just_in_time;
+  // Sources whose header claims more pixels are refused before decoding (decompression bombs);
+  // the default is Pillow's MAX_IMAGE_PIXELS.
+  std::uint64_t max_pixels = 89'478'485;
   std::vector<Spec> specs;
   std::vector<SourceGroup> source_groups;
 };
