@@ -267,6 +267,41 @@ std::optional<ImageFormat> sniff_format(std::span<const unsigned char> bytes) {
   return std::nullopt;
 }
 
+namespace {
+
+// libwebp decodes and rescales (area-averaging) in one pass, never holding the full image.
+cv::Mat decode_webp_scaled(Bytes bytes, int shrink) {
+  WebPDecoderConfig config;
+  if (!WebPInitDecoderConfig(&config) || WebPGetFeatures(bytes.data(), bytes.size(), &config.input) != VP8_STATUS_OK) {
+    return {};
+  }
+  const int width = (config.input.width + shrink - 1) / shrink;
+  const int height = (config.input.height + shrink - 1) / shrink;
+  cv::Mat pixels(height, width, config.input.has_alpha ? CV_8UC4 : CV_8UC3);
+  config.options.use_scaling = 1;
+  config.options.scaled_width = width;
+  config.options.scaled_height = height;
+  config.output.colorspace = config.input.has_alpha ? MODE_BGRA : MODE_BGR;
+  config.output.is_external_memory = 1;
+  config.output.u.RGBA.rgba = pixels.data;
+  config.output.u.RGBA.stride = static_cast<int>(pixels.step);
+  config.output.u.RGBA.size = pixels.step * static_cast<std::size_t>(height);
+  const VP8StatusCode status = WebPDecode(bytes.data(), bytes.size(), &config);
+  WebPFreeDecBuffer(&config.output);
+  return status == VP8_STATUS_OK ? pixels : cv::Mat();
+}
+
+} // namespace
+
+std::vector<int> available_shrinks(ImageFormat format) {
+  switch (format) {
+  case ImageFormat::jpeg: return {1, 2, 4, 8};
+  case ImageFormat::webp: return {1, 2, 3, 4, 5, 6, 7, 8};
+  case ImageFormat::png: return {1};
+  }
+  return {1};
+}
+
 std::optional<ImageHeader> read_header(std::span<const unsigned char> bytes) {
   const std::optional<ImageFormat> format = sniff_format(bytes);
   if (!format) return std::nullopt;
@@ -323,6 +358,12 @@ DecodeResult decode_image(std::span<const unsigned char> bytes, int shrink) {
       const int reduced = frame && frame->channels == 1 ? reduced_grey_flag(shrink) : reduced_colour_flag(shrink);
       pixels = cv::imdecode(encoded, reduced | cv::IMREAD_IGNORE_ORIENTATION);
       if (frame && !pixels.empty() && pixels.size() != frame->size) image.full_size = frame->size;
+    } else if (*format == ImageFormat::webp && shrink > 1) {
+      pixels = decode_webp_scaled(bytes, shrink);
+      const std::optional<ImageHeader> header = read_header(bytes);
+      if (header && !pixels.empty() && pixels.size() != cv::Size(header->width, header->height)) {
+        image.full_size = cv::Size(header->width, header->height);
+      }
     } else {
       pixels = cv::imdecode(encoded, cv::IMREAD_UNCHANGED);
     }

@@ -38,7 +38,8 @@ public:
     if (!map.IsMap()) fail(map, what + " must be a mapping of keys to values, got " + describe(map));
     std::set<std::string> seen;
     for (const auto& entry : map) {
-      const std::string key = entry.first.as<std::string>();
+      if (!entry.first.IsScalar()) fail(entry.first, "keys of " + what + " must be plain names, got " + describe(entry.first));
+      const std::string key = entry.first.Scalar();
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
         fail(entry.first, "unknown key \"" + key + "\" in " + what + suggestion(key, allowed) +
                               "; valid keys: " + join(allowed));
@@ -389,17 +390,8 @@ SourceGroup parse_source_group(const Reader& reader, const YAML::Node& node) {
   return group;
 }
 
-} // namespace
-
-Project parse_project(const std::string& text, const std::string& file_name, const std::filesystem::path& base_dir) {
-  const Reader reader(file_name);
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    throw Error(file_name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                ": invalid YAML: " + e.msg);
-  }
+Project parse_root(const Reader& reader, const YAML::Node& root, const std::string& file_name,
+                   const std::filesystem::path& base_dir) {
   if (!root || root.IsNull()) throw Error(file_name + ": the config is empty; it needs storage, specs and source_groups (see specs.example.yaml)");
   reader.check_keys(root, {"storage", "cache", "limits", "specs", "source_groups"}, "the config");
 
@@ -473,6 +465,26 @@ Project parse_project(const std::string& text, const std::string& file_name, con
     project.source_groups.push_back(std::move(group));
   }
   return project;
+}
+
+} // namespace
+
+Project parse_project(const std::string& text, const std::string& file_name, const std::filesystem::path& base_dir) {
+  const Reader reader(file_name);
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw Error(file_name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                ": invalid YAML: " + e.msg);
+  }
+  try {
+    return parse_root(reader, root, file_name, base_dir);
+  } catch (const YAML::Exception& e) {
+    // A conversion yaml-cpp refuses that the checks above did not foresee: still a config
+    // error with a location, never a crash.
+    throw Error(file_name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
 }
 
 Project load_project(const std::filesystem::path& path) {

@@ -91,13 +91,14 @@ std::string check_pixel_limit(std::span<const unsigned char> bytes, std::uint64_
          " pixels, over limits.max_pixels (" + std::to_string(max_pixels) + "); raise the limit if this source is trusted";
 }
 
-// Only JPEG can be decoded at reduced scale, cheaply, by libjpeg.
+// The smallest decode the outputs allow, among the scales the format can decode at.
 int decode_shrink(const SourceJobs& source, std::span<const unsigned char> bytes) {
   const std::optional<ImageHeader> header = read_header(bytes);
-  if (!header || header->format != ImageFormat::jpeg) return 1;
+  if (!header) return 1;
+  const std::vector<int> allowed = available_shrinks(header->format);
+  if (allowed.size() < 2) return 1;
   std::vector<const Spec*> specs;
   for (const OutputJob& output : source.outputs) specs.push_back(output.spec);
-  const std::vector<int> allowed(std::begin(k_jpeg_shrinks), std::end(k_jpeg_shrinks));
   return choose_shrink(specs, cv::Size(header->width, header->height), read_exif_orientation(bytes, header->format), allowed);
 }
 

@@ -112,6 +112,9 @@ TEST_CASE("load_project: errors name file, line, column and what would work") {
   SUBCASE("anchor together with x/y") {
     CHECK_THROWS_WITH(parse(with_line(6, "      - Crop: {width: 10, height: 10, anchor: c, x: 5}")), doctest::Contains("specs.yaml:6:9: Crop: "));
   }
+  SUBCASE("a key that is not a plain name") {
+    CHECK_THROWS_WITH(parse("? [complex, key]\n: 1\n"), "specs.yaml:1:3: keys of the config must be plain names, got a list");
+  }
   SUBCASE("an empty file") {
     CHECK_THROWS_WITH(parse(""), doctest::Contains("specs.yaml: the config is empty"));
   }

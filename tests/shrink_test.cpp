@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <opencv2/imgcodecs.hpp>
 
 #include "ikgen/codecs.hpp"
@@ -100,6 +102,25 @@ TEST_CASE("decode_image: shrink-on-load gives the same sizes and nearly the same
   }
 }
 
+TEST_CASE("decode_image: WebP is scaled while decoding, within 40 dB of a full decode") {
+  const cv::Mat photo = ikgen::test::make_photo(1600, 1200);
+  const auto webp = ikgen::test::encode_webp(photo, 90);
+  const ikgen::Spec spec = spec_of("[{ResizeToFit: {width: 300, height: 300}}]");
+  const int shrink = ikgen::choose_shrink({&spec}, {1600, 1200}, 1, ikgen::available_shrinks(ikgen::ImageFormat::webp));
+  CHECK(shrink == 5); // 320x240 still covers 300x225
+  const auto reduced = ikgen::decode_image(webp, shrink);
+  REQUIRE(reduced.image);
+  CHECK(reduced.image->pixels.cols == 320);
+  CHECK(reduced.image->width() == 1600);
+  const ikgen::Image a = run(spec, *ikgen::decode_image(webp, 1).image);
+  const ikgen::Image b = run(spec, *reduced.image);
+  REQUIRE(a.pixels.size() == b.pixels.size());
+  const double psnr = cv::PSNR(opaque_bgr(a.pixels), opaque_bgr(b.pixels));
+  CAPTURE(psnr);
+  CHECK(psnr >= 40.0);
+  CHECK(ikgen::available_shrinks(ikgen::ImageFormat::png) == std::vector<int>{1});
+}
+
 TEST_CASE("decode_image: shrink-on-load on a real photo (gnome-backgrounds)") {
   const std::filesystem::path wallpaper = "/usr/share/backgrounds/gnome/adwaita-l.webp";
   if (!std::filesystem::exists(wallpaper)) {
@@ -108,18 +129,26 @@ TEST_CASE("decode_image: shrink-on-load on a real photo (gnome-backgrounds)") {
   }
   const cv::Mat photo = cv::imread(wallpaper.string(), cv::IMREAD_COLOR);
   REQUIRE(!photo.empty());
+  std::ifstream in(wallpaper, std::ios::binary);
+  const ikgen::test::Bytes webp((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const auto jpeg = ikgen::test::encode_jpeg(photo, 92);
+  for (const auto* encoded : {&jpeg, &webp}) {
+  const ikgen::ImageFormat format = *ikgen::sniff_format(*encoded);
   for (const std::string processors : {"[{ResizeToFit: {width: 400, height: 400}}]", "[{ResizeToFill: {width: 100, height: 100}}]",
                                        "[{ResizeToFit: {width: 1600, height: 1600}}]"}) {
     CAPTURE(processors);
+    const std::string format_text = ikgen::format_name(format);
+    CAPTURE(format_text);
     const ikgen::Spec spec = spec_of(processors);
-    const int shrink = ikgen::choose_shrink({&spec}, photo.size(), 1, k_allowed);
-    const ikgen::Image a = run(spec, *ikgen::decode_image(jpeg, 1).image);
-    const ikgen::Image b = run(spec, *ikgen::decode_image(jpeg, shrink).image);
+    const int shrink = ikgen::choose_shrink({&spec}, photo.size(), 1, ikgen::available_shrinks(format));
+    CHECK(shrink > 1);
+    const ikgen::Image a = run(spec, *ikgen::decode_image(*encoded, 1).image);
+    const ikgen::Image b = run(spec, *ikgen::decode_image(*encoded, shrink).image);
     REQUIRE(a.pixels.size() == b.pixels.size());
     const double psnr = cv::PSNR(opaque_bgr(a.pixels), opaque_bgr(b.pixels));
     CAPTURE(shrink);
     CAPTURE(psnr);
     CHECK(psnr >= 40.0);
+  }
   }
 }

@@ -25,8 +25,9 @@ struct ImageHeader {
 // unreadable; decode_image then gives the reason.
 [[nodiscard]] std::optional<ImageHeader> read_header(std::span<const unsigned char> bytes);
 
-// The shrink factors JPEG's DCT scaling offers; decode_image accepts these.
-inline constexpr int k_jpeg_shrinks[] = {1, 2, 4, 8};
+// The shrink factors decode_image can apply while decoding: JPEG's DCT scaling offers 1/2, 1/4
+// and 1/8; libwebp's scaler any size (integer factors are used). PNG has none.
+[[nodiscard]] std::vector<int> available_shrinks(ImageFormat format);
 
 struct DecodeResult {
   std::optional<Image> image;
@@ -35,9 +36,9 @@ struct DecodeResult {
 
 // Decodes JPEG, PNG or WebP bytes into 8-bit grey, BGR or BGRA, and reads the EXIF orientation
 // (without applying it). 16-bit samples are scaled to 8 bits. With `shrink` > 1 (one of
-// k_jpeg_shrinks) a JPEG is decoded at 1/shrink of its size by libjpeg's DCT scaling, which is
-// several times faster, and Image::full_size keeps the size the pixels stand for; other formats
-// ignore `shrink`.
+// available_shrinks) a JPEG or WebP is decoded at 1/shrink of its size (rounded up) while it is
+// decoded, which is several times faster and smaller, and Image::full_size keeps the size the
+// pixels stand for; PNG ignores `shrink`.
 [[nodiscard]] DecodeResult decode_image(std::span<const unsigned char> bytes, int shrink = 1);
 
 struct EncodeSettings {

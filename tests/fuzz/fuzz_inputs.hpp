@@ -116,17 +116,19 @@ inline void run_decode_input(std::span<const unsigned char> data) {
   }
 
   std::vector<int> shrinks{1};
-  if (header && header->format == ImageFormat::jpeg) {
+  if (header) {
     std::vector<const Spec*> pointers;
     for (const Spec& spec : specs) pointers.push_back(&spec);
-    const std::vector<int> allowed(std::begin(k_jpeg_shrinks), std::end(k_jpeg_shrinks));
+    const std::vector<int> allowed = available_shrinks(header->format);
     const int chosen = choose_shrink(pointers, cv::Size(header->width, header->height), orientation, allowed);
-    if (chosen != 1 && chosen != 2 && chosen != 4 && chosen != 8) throw std::logic_error("choose_shrink: not an allowed scale");
+    if (std::find(allowed.begin(), allowed.end(), chosen) == allowed.end()) {
+      throw std::logic_error("choose_shrink: not an allowed scale");
+    }
     if (chosen != 1) shrinks.push_back(chosen);
-  }
-  if (!data.empty()) {
-    const int picked = k_jpeg_shrinks[1 + data.back() % 3]; // 2, 4 or 8
-    if (shrinks.size() < 2 || shrinks[1] != picked) shrinks.push_back(picked);
+    if (!data.empty() && allowed.size() > 1) {
+      const int picked = allowed[1 + data.back() % (allowed.size() - 1)];
+      if (shrinks.size() < 2 || shrinks[1] != picked) shrinks.push_back(picked);
+    }
   }
 
   for (const int shrink : shrinks) {
