@@ -136,47 +136,49 @@ void unpremultiply(cv::Mat& bgra) {
   }
 }
 
-cv::Mat resample_premultiplied(const cv::Mat& in, int width, int height) {
+enum class Premultiply { yes, no };
+
+// Resamples `in`; with Premultiply::yes (BGRA) its colours are premultiplied by alpha first,
+// strip by strip, so no full-size premultiplied copy of a large source is ever made.
+cv::Mat resample_rows(const cv::Mat& in, int width, int height, Premultiply premultiplied) {
   const bool need_horizontal = width != in.cols;
   const bool need_vertical = height != in.rows;
-  cv::Mat current = in;
-  if (need_horizontal) {
-    const Coefficients ch = precompute(in.cols, width);
-    // Only the source rows the vertical pass will read are resampled horizontally.
-    int row_begin = 0;
-    int row_end = in.rows;
-    Coefficients cv_coeffs;
-    if (need_vertical) {
-      cv_coeffs = precompute(in.rows, height);
-      row_begin = cv_coeffs.first.front();
-      row_end = cv_coeffs.first.back() + cv_coeffs.count.back();
-    }
-    // The horizontal pass runs as a vertical one on transposed strips of rows: a per-pixel loop
-    // over taps does not vectorise, whole-row accumulation does (about 4x faster here). Strips
-    // keep the transposed copies small.
-    constexpr int k_strip_rows = 128;
-    cv::Mat temp(row_end - row_begin, width, in.type());
-    cv::Mat columns;
-    cv::Mat resampled_columns;
-    for (int strip = row_begin; strip < row_end; strip += k_strip_rows) {
-      const int strip_end = std::min(strip + k_strip_rows, row_end);
-      cv::transpose(in.rowRange(strip, strip_end), columns);
-      resampled_columns.create(width, strip_end - strip, in.type());
-      vertical(columns, 0, ch, resampled_columns);
-      cv::Mat target = temp.rowRange(strip - row_begin, strip_end - row_begin);
-      cv::transpose(resampled_columns, target);
-    }
-    if (!need_vertical) return temp;
-    cv::Mat out(height, width, in.type());
-    vertical(temp, row_begin, cv_coeffs, out);
+  if (!need_horizontal) {
+    const cv::Mat source = premultiplied == Premultiply::yes ? premultiply(in) : in;
+    cv::Mat out(height, in.cols, in.type());
+    vertical(source, 0, precompute(in.rows, height), out);
     return out;
   }
+  const Coefficients ch = precompute(in.cols, width);
+  // Only the source rows the vertical pass will read are resampled horizontally.
+  int row_begin = 0;
+  int row_end = in.rows;
+  Coefficients cv_coeffs;
   if (need_vertical) {
-    cv::Mat out(height, current.cols, in.type());
-    vertical(current, 0, precompute(in.rows, height), out);
-    return out;
+    cv_coeffs = precompute(in.rows, height);
+    row_begin = cv_coeffs.first.front();
+    row_end = cv_coeffs.first.back() + cv_coeffs.count.back();
   }
-  return in.clone();
+  // The horizontal pass runs as a vertical one on transposed strips of rows: a per-pixel loop
+  // over taps does not vectorise, whole-row accumulation does (about 4x faster here). Strips
+  // keep the transposed copies small.
+  constexpr int k_strip_rows = 128;
+  cv::Mat temp(row_end - row_begin, width, in.type());
+  cv::Mat columns;
+  cv::Mat resampled_columns;
+  for (int strip = row_begin; strip < row_end; strip += k_strip_rows) {
+    const int strip_end = std::min(strip + k_strip_rows, row_end);
+    const cv::Mat rows = in.rowRange(strip, strip_end);
+    cv::transpose(premultiplied == Premultiply::yes ? premultiply(rows) : rows, columns);
+    resampled_columns.create(width, strip_end - strip, in.type());
+    vertical(columns, 0, ch, resampled_columns);
+    cv::Mat target = temp.rowRange(strip - row_begin, strip_end - row_begin);
+    cv::transpose(resampled_columns, target);
+  }
+  if (!need_vertical) return temp;
+  cv::Mat out(height, width, in.type());
+  vertical(temp, row_begin, cv_coeffs, out);
+  return out;
 }
 
 } // namespace
@@ -190,8 +192,8 @@ cv::Mat resample_lanczos(const cv::Mat& pixels, int width, int height) {
   }
   // Same size: Pillow returns a copy without the premultiply round trip (which would be lossy).
   if (width == pixels.cols && height == pixels.rows) return pixels.clone();
-  if (pixels.channels() != 4) return resample_premultiplied(pixels, width, height);
-  cv::Mat out = resample_premultiplied(premultiply(pixels), width, height);
+  if (pixels.channels() != 4) return resample_rows(pixels, width, height, Premultiply::no);
+  cv::Mat out = resample_rows(pixels, width, height, Premultiply::yes);
   unpremultiply(out);
   return out;
 }

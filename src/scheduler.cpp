@@ -129,10 +129,14 @@ void process_source(const LoadedSource& loaded, Storage& storage, std::uint64_t 
   // Every output starts from the same decode, and the outputs of one source run in parallel
   // too, so a lone large source still uses every core. A step that resamples first only reads
   // its input; any other may change pixels in place, so it gets a private copy.
-  tbb::parallel_for(std::size_t{0}, source.outputs.size(), [&](std::size_t i) {
-    Image image = *decoded.image;
-    if (!resamples_first(*source.outputs[i].spec, image)) image.pixels = decoded.image->pixels.clone();
-    emit(make_output(source, source.outputs[i], std::move(image), storage, shrink));
+  // Isolated, so that a worker waiting for this loop does not start another source meanwhile:
+  // that keeps the decoded images in memory to one per worker.
+  tbb::this_task_arena::isolate([&] {
+    tbb::parallel_for(std::size_t{0}, source.outputs.size(), [&](std::size_t i) {
+      Image image = *decoded.image;
+      if (!resamples_first(*source.outputs[i].spec, image)) image.pixels = decoded.image->pixels.clone();
+      emit(make_output(source, source.outputs[i], std::move(image), storage, shrink));
+    });
   });
 }
 
