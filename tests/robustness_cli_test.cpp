@@ -179,3 +179,36 @@ TEST_CASE("faults: a file size limit fails the outputs that exceed it, and only 
     CHECK_MESSAGE(!cv::imread(file.string(), cv::IMREAD_UNCHANGED).empty(), file.string());
   }
 }
+
+TEST_CASE("bad sources: an unreadable file is reported, the others are generated") {
+  Site site;
+  put(site.dir, "media/products/locked.jpg", encode_jpeg(make_photo(80, 60)));
+  fs::permissions(site.dir / "media/products/locked.jpg", fs::perms::none);
+  std::string runner;
+  if (::geteuid() == 0) {
+    // root reads anything: run ikgen as "nobody", in a tree it may write to.
+    if (std::system("command -v setpriv >/dev/null") != 0) {
+      MESSAGE("setpriv (util-linux) is missing; cannot drop root to test permissions");
+      return;
+    }
+    for (const auto& entry : fs::recursive_directory_iterator(site.dir.path())) {
+      if (entry.is_directory()) fs::permissions(entry.path(), fs::perms::all);
+    }
+    fs::permissions(site.dir.path(), fs::perms::all);
+    runner = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+  }
+  // A copy of the binary inside the test directory, in case the build tree is not readable by
+  // "nobody" (a clone under /root).
+  fs::copy_file(IKGEN_BINARY, site.dir / "ikgen-copy");
+  fs::permissions(site.dir / "ikgen-copy", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                               fs::perms::others_read | fs::perms::others_exec);
+  const std::string command = "cd " + shell_quote(site.dir.path().string()) + " && " + runner +
+                              "./ikgen-copy generateimages >.locked-out 2>.locked-err";
+  const int raw = std::system(command.c_str());
+  REQUIRE(WIFEXITED(raw));
+  CHECK(WEXITSTATUS(raw) == 1);
+  const std::string err = read_text(site.dir / ".locked-err");
+  CHECK(err.find("ikgen: error: products/locked.jpg (spec \"shop:thumb\"): cannot read source: Permission denied") !=
+        std::string::npos);
+  CHECK(read_text(site.dir / ".locked-out").find("generated 12, already present 0, failed 3") != std::string::npos);
+}
