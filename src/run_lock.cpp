@@ -27,7 +27,9 @@ RunLock::RunLock(const std::filesystem::path& lock_path, LockWait wait,
   std::filesystem::create_directories(lock_path.parent_path(), error);
   m_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (m_fd < 0) {
-    throw Error("cannot open lock file " + lock_path.string() + ": " + std::strerror(errno), ExitCode::environment_error);
+    throw Error("cannot open lock file " + lock_path.string() + ": " + std::strerror(errno) +
+                    "; make that directory writable, or point cache.state somewhere writable",
+                ExitCode::environment_error);
   }
   if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK) {

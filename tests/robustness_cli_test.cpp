@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
+#include <optional>
 #include <thread>
 #include <unistd.h>
 
@@ -180,35 +181,77 @@ TEST_CASE("faults: a file size limit fails the outputs that exceed it, and only 
   }
 }
 
+namespace {
+
+// Runs a copy of ikgen in `site` as the user "nobody" when the tests run as root (root reads and
+// writes anything, so permissions could not be tested), else as the current user. The copy
+// lives in the test directory in case the build tree is not readable by "nobody". Returns
+// nullopt when root cannot drop its privileges here.
+std::optional<Outcome> run_unprivileged(const Site& site, const std::string& args) {
+  std::string runner;
+  if (::geteuid() == 0) {
+    if (std::system("command -v setpriv >/dev/null") != 0) return std::nullopt;
+    fs::permissions(site.dir.path(), fs::perms::all);
+    for (const auto& entry : fs::recursive_directory_iterator(site.dir.path())) {
+      if (entry.is_directory() && (fs::status(entry.path()).permissions() & fs::perms::owner_write) != fs::perms::none) {
+        fs::permissions(entry.path(), fs::perms::all);
+      }
+    }
+    runner = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+  }
+  fs::copy_file(IKGEN_BINARY, site.dir / "ikgen-copy", fs::copy_options::overwrite_existing);
+  fs::permissions(site.dir / "ikgen-copy", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                               fs::perms::others_read | fs::perms::others_exec);
+  const std::string command = "cd " + shell_quote(site.dir.path().string()) + " && " + runner + "./ikgen-copy " + args +
+                              " >.run-out 2>.run-err";
+  const int raw = std::system(command.c_str());
+  Outcome outcome;
+  outcome.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  outcome.out = read_text(site.dir / ".run-out");
+  outcome.err = read_text(site.dir / ".run-err");
+  return outcome;
+}
+
+} // namespace
+
 TEST_CASE("bad sources: an unreadable file is reported, the others are generated") {
   Site site;
   put(site.dir, "media/products/locked.jpg", encode_jpeg(make_photo(80, 60)));
   fs::permissions(site.dir / "media/products/locked.jpg", fs::perms::none);
-  std::string runner;
-  if (::geteuid() == 0) {
-    // root reads anything: run ikgen as "nobody", in a tree it may write to.
-    if (std::system("command -v setpriv >/dev/null") != 0) {
-      MESSAGE("setpriv (util-linux) is missing; cannot drop root to test permissions");
-      return;
-    }
-    for (const auto& entry : fs::recursive_directory_iterator(site.dir.path())) {
-      if (entry.is_directory()) fs::permissions(entry.path(), fs::perms::all);
-    }
-    fs::permissions(site.dir.path(), fs::perms::all);
-    runner = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+  const std::optional<Outcome> outcome = run_unprivileged(site, "generateimages");
+  if (!outcome) {
+    MESSAGE("setpriv (util-linux) is missing; cannot drop root to test permissions");
+    return;
   }
-  // A copy of the binary inside the test directory, in case the build tree is not readable by
-  // "nobody" (a clone under /root).
-  fs::copy_file(IKGEN_BINARY, site.dir / "ikgen-copy");
-  fs::permissions(site.dir / "ikgen-copy", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                                               fs::perms::others_read | fs::perms::others_exec);
-  const std::string command = "cd " + shell_quote(site.dir.path().string()) + " && " + runner +
-                              "./ikgen-copy generateimages >.locked-out 2>.locked-err";
-  const int raw = std::system(command.c_str());
-  REQUIRE(WIFEXITED(raw));
-  CHECK(WEXITSTATUS(raw) == 1);
-  const std::string err = read_text(site.dir / ".locked-err");
-  CHECK(err.find("ikgen: error: products/locked.jpg (spec \"shop:thumb\"): cannot read source: Permission denied") !=
+  CHECK(outcome->status == 1);
+  CHECK(outcome->err.find("ikgen: error: products/locked.jpg (spec \"shop:thumb\"): cannot read source: Permission denied") !=
         std::string::npos);
-  CHECK(read_text(site.dir / ".locked-out").find("generated 12, already present 0, failed 3") != std::string::npos);
+  CHECK(outcome->out.find("generated 12, already present 0, failed 3") != std::string::npos);
+}
+
+TEST_CASE("faults: a read-only cache directory") {
+  Site site;
+  fs::create_directories(site.cache());
+  fs::permissions(site.cache(), fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                                    fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+  SUBCASE("with the state file inside it, nothing can be recorded: stop before generating") {
+    const std::optional<Outcome> outcome = run_unprivileged(site, "generateimages");
+    if (!outcome) return;
+    CHECK(outcome->status == 3);
+    CHECK(outcome->err.find("ikgen: error: cannot open lock file ") != std::string::npos);
+    CHECK(outcome->err.find("Permission denied; make that directory writable, or point cache.state somewhere writable") !=
+          std::string::npos);
+  }
+  SUBCASE("with the state file elsewhere, each output fails with the reason") {
+    site.dir.write("ikgen.yaml", std::string(k_config) + "\n");
+    std::string config = read_text(site.dir / "ikgen.yaml");
+    config.replace(config.find("  dir: CACHE/images"), 19, "  dir: CACHE/images\n  state: state.sqlite");
+    site.dir.write("ikgen.yaml", config);
+    const std::optional<Outcome> outcome = run_unprivileged(site, "generateimages");
+    if (!outcome) return;
+    CHECK(outcome->status == 1);
+    CHECK(outcome->err.find("): cannot create directory ") != std::string::npos);
+    CHECK(outcome->out.find("generated 0, already present 0, failed 12") != std::string::npos);
+  }
+  fs::permissions(site.cache(), fs::perms::all);
 }
