@@ -210,7 +210,7 @@ ExitCode run_generate(Session& session, const Plan& plan, std::chrono::steady_cl
       session.store.record(record);
     }
   };
-  [[maybe_unused]] const std::vector<JobResult> results = generate(work, schedule);
+  generate(work, schedule);
   session.store.flush();
 
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

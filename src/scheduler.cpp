@@ -142,7 +142,7 @@ void process_source(const LoadedSource& loaded, Storage& storage, std::uint64_t 
 
 } // namespace
 
-std::vector<JobResult> generate(const std::vector<SourceJobs>& work, const ScheduleOptions& options) {
+void generate(const std::vector<SourceJobs>& work, const ScheduleOptions& options) {
   // Parallelism comes from running sources side by side; OpenCV's own thread pool would only
   // oversubscribe the cores.
   cv::setNumThreads(0);
@@ -156,11 +156,9 @@ std::vector<JobResult> generate(const std::vector<SourceJobs>& work, const Sched
 #endif
   const int threads = options.jobs > 0 ? options.jobs : tbb::info::default_concurrency();
 
-  std::vector<JobResult> results;
   std::mutex mutex;
   auto emit = [&](const JobResult& result) {
     std::lock_guard<std::mutex> lock(mutex);
-    results.push_back(result);
     if (options.on_result) options.on_result(result);
   };
 
@@ -191,7 +189,6 @@ std::vector<JobResult> generate(const std::vector<SourceJobs>& work, const Sched
               process_source(*loaded, *options.storage, options.max_pixels, emit);
             }));
   });
-  return results;
 }
 
 } // namespace ikgen

@@ -38,8 +38,9 @@ struct ScheduleOptions {
   std::function<bool()> should_stop;
 };
 
-// Generates every output in `work` (the caller has removed up-to-date ones). Never throws for
-// a bad image: each failure is a JobResult, and the other outputs go on.
-[[nodiscard]] std::vector<JobResult> generate(const std::vector<SourceJobs>& work, const ScheduleOptions& options);
+// Generates every output in `work` (the caller has removed up-to-date ones), reporting each
+// through options.on_result. Never throws for a bad image: each failure is a JobResult, and the
+// other outputs go on.
+void generate(const std::vector<SourceJobs>& work, const ScheduleOptions& options);
 
 } // namespace ikgen
