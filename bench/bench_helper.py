@@ -280,6 +280,15 @@ def cmd_report(args):
       "total under a second, too short for 10 ms accounting): anything above a few per cent means "
       "the machine was not quiet and the tool's times are inflated.")
     w("")
+    shares = [stats(k[0], k[1])["other"] for k in records]
+    shares = [x for x in shares if x is not None]
+    if shares and max(shares) >= 0.10:
+        w("**Warning: the machine was not quiet.** Other processes used %.0f–%.0f%% of its CPU "
+          "capacity while the tools ran (column *others*), so every time below is inflated, the "
+          "multi-core tools (ikgen, and vipsthumbnail and ImageMagick with two processes) the most. "
+          "Re-run on an idle machine (`--wait-idle SECS` waits for one) before quoting these "
+          "numbers." % (100 * min(shares), 100 * max(shares)))
+        w("")
     w("| corpus | tool | median wall s | × ikgen | CPU s | peak RSS MiB | runs (wall s, in order) | others |")
     w("|---|---|---:|---:|---:|---:|---|---:|")
     for sec in SECTIONS:
