@@ -269,8 +269,11 @@ std::optional<ImageFormat> sniff_format(std::span<const unsigned char> bytes) {
 
 namespace {
 
-// libwebp decodes and rescales (area-averaging) in one pass, never holding the full image.
-cv::Mat decode_webp_scaled(Bytes bytes, int shrink) {
+// WebP always goes to libwebp directly: when libwebp refuses a file, cv::imdecode would go on to
+// try its other decoders, and Debian's OpenCV has GDAL and GDCM among them (found by fuzzing: a
+// "RIFF....WEBP" file with "DICM" inside reached the DICOM parser). At shrink > 1 libwebp also
+// rescales (area-averaging) while decoding, never holding the full image.
+cv::Mat decode_webp(Bytes bytes, int shrink) {
   WebPDecoderConfig config;
   if (!WebPInitDecoderConfig(&config) || WebPGetFeatures(bytes.data(), bytes.size(), &config.input) != VP8_STATUS_OK) {
     return {};
@@ -278,7 +281,7 @@ cv::Mat decode_webp_scaled(Bytes bytes, int shrink) {
   const int width = (config.input.width + shrink - 1) / shrink;
   const int height = (config.input.height + shrink - 1) / shrink;
   cv::Mat pixels(height, width, config.input.has_alpha ? CV_8UC4 : CV_8UC3);
-  config.options.use_scaling = 1;
+  config.options.use_scaling = shrink > 1 ? 1 : 0;
   config.options.scaled_width = width;
   config.options.scaled_height = height;
   config.output.colorspace = config.input.has_alpha ? MODE_BGRA : MODE_BGR;
@@ -358,8 +361,8 @@ DecodeResult decode_image(std::span<const unsigned char> bytes, int shrink) {
       const int reduced = frame && frame->channels == 1 ? reduced_grey_flag(shrink) : reduced_colour_flag(shrink);
       pixels = cv::imdecode(encoded, reduced | cv::IMREAD_IGNORE_ORIENTATION);
       if (frame && !pixels.empty() && pixels.size() != frame->size) image.full_size = frame->size;
-    } else if (*format == ImageFormat::webp && shrink > 1) {
-      pixels = decode_webp_scaled(bytes, shrink);
+    } else if (*format == ImageFormat::webp) {
+      pixels = decode_webp(bytes, shrink);
       const std::optional<ImageHeader> header = read_header(bytes);
       if (header && !pixels.empty() && pixels.size() != cv::Size(header->width, header->height)) {
         image.full_size = cv::Size(header->width, header->height);
