@@ -273,6 +273,24 @@ ProcessorStep parse_processor(const Reader& reader, const YAML::Node& node) {
   return step;
 }
 
+// pilkit's ProcessorPipeline is a list of processors; written as {ProcessorPipeline: [...]} it
+// is spliced into the surrounding list, so nesting never changes a cache file's name.
+void append_processors(const Reader& reader, const YAML::Node& list, std::vector<ProcessorStep>& steps, int depth) {
+  for (const auto& item : list) {
+    if (item.IsMap() && item.size() == 1 && item.begin()->first.IsScalar() &&
+        item.begin()->first.Scalar() == "ProcessorPipeline") {
+      const YAML::Node inner = item.begin()->second;
+      if (!inner.IsSequence()) {
+        reader.fail(inner, "ProcessorPipeline takes a list of processors, got " + Reader::describe(inner));
+      }
+      if (depth >= 16) reader.fail(item, "ProcessorPipeline is nested more than 16 deep");
+      append_processors(reader, inner, steps, depth + 1);
+      continue;
+    }
+    steps.push_back(parse_processor(reader, item));
+  }
+}
+
 // ---- specs --------------------------------------------------------------------------------
 
 std::optional<ImageFormat> parse_format_name(std::string text) {
@@ -336,7 +354,7 @@ Spec parse_spec(const Reader& reader, const YAML::Node& node) {
   }
   if (const YAML::Node processors = node["processors"]; processors && !processors.IsNull()) {
     if (!processors.IsSequence()) reader.fail(processors, "\"processors\" must be a list, got " + Reader::describe(processors));
-    for (const auto& item : processors) spec.processors.push_back(parse_processor(reader, item));
+    append_processors(reader, processors, spec.processors, 0);
   }
   if (const YAML::Node options = node["options"]; options && !options.IsNull()) {
     spec.options = parse_options(reader, options, spec.format);

@@ -2,6 +2,7 @@
 
 #include "ikgen/config.hpp"
 #include "ikgen/error.hpp"
+#include "ikgen/spec_hash.hpp"
 
 using ikgen::parse_project;
 using ikgen::Project;
@@ -122,6 +123,21 @@ TEST_CASE("load_project: errors name file, line, column and what would work") {
     CHECK_THROWS_WITH(ikgen::load_project("/nonexistent/ikgen.yaml"),
                       "cannot read config file \"/nonexistent/ikgen.yaml\": no such file; pass -c/--config PATH, or run where ikgen.yaml is");
   }
+}
+
+TEST_CASE("load_project: ProcessorPipeline is spliced into the list") {
+  const Project nested = parse(with_line(6, R"(      - ProcessorPipeline:
+          - Transpose
+          - ProcessorPipeline: [{ResizeToFit: {width: 50}}]
+      - Adjust: {color: 0.5})"));
+  const Project flat = parse(with_line(6, R"(      - Transpose
+      - ResizeToFit: {width: 50}
+      - Adjust: {color: 0.5})"));
+  REQUIRE(nested.specs[0].processors.size() == 3);
+  CHECK(nested.specs[0].processors[1].name == "ResizeToFit");
+  CHECK(ikgen::hash_spec("a.jpg", nested.specs[0]) == ikgen::hash_spec("a.jpg", flat.specs[0]));
+  CHECK_THROWS_WITH(parse(with_line(6, "      - ProcessorPipeline: {width: 3}")),
+                    doctest::Contains("specs.yaml:6:28: ProcessorPipeline takes a list of processors, got a mapping"));
 }
 
 TEST_CASE("load_project: processor forms and colours") {
