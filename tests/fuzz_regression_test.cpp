@@ -13,7 +13,7 @@
 
 namespace {
 
-const std::filesystem::path k_regressions = std::filesystem::path(IKGEN_TEST_DATA) / ".." / "fuzz" / "regressions";
+const std::filesystem::path k_regressions = IKGEN_FUZZ_REGRESSIONS;
 
 std::vector<std::filesystem::path> inputs(const std::string& target) {
   std::vector<std::filesystem::path> files;
