@@ -15,7 +15,9 @@ echo "== again: everything is already present"
 build/ikgen generateimages -c specs.example.yaml || status=$?
 echo "== ikgen check -c specs.example.yaml"
 build/ikgen check -c specs.example.yaml || status=$?
+echo "== ikgen manifest -c specs.example.yaml (first 3 of $(build/ikgen manifest -c specs.example.yaml | wc -l))"
+build/ikgen manifest -c specs.example.yaml | head -3
 echo
-echo "sources:   $(pwd)/media/photos"
-echo "renditions: $(pwd)/media/CACHE/images  ($(find media/CACHE/images -type f | wc -l) files)"
+echo "sources:    $(pwd)/media/photos"
+echo "renditions: $(pwd)/media/CACHE/images  ($(find media/CACHE/images -type f ! -name '.ikgen-*' | wc -l) files)"
 exit $status
