@@ -68,6 +68,12 @@ cv::Mat composite_on_white(const cv::Mat& bgra) {
     std::uint8_t* o = out.ptr<std::uint8_t>(y);
     for (int x = 0; x < bgra.cols; ++x, in += 4, o += 3) {
       const unsigned a = in[3];
+      if (a == 255) { // the common case after resizing an opaque photo: nothing to blend
+        o[0] = in[0];
+        o[1] = in[1];
+        o[2] = in[2];
+        continue;
+      }
       const unsigned white = 255u * (255u - a);
       // round(n / 255) for n >= 0: 255 is odd, so there is never an exact half to break.
       for (int c = 0; c < 3; ++c) o[c] = static_cast<std::uint8_t>((in[c] * a + white + 127u) / 255u);
