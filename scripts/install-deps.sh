@@ -7,7 +7,7 @@ packages=(
   # toolchain
   g++ cmake make pkg-config ca-certificates
   # libraries
-  libcli11-dev libopencv-dev libyaml-cpp-dev libtbb-dev doctest-dev libxxhash-dev libexif-dev libwebp-dev libsqlite3-dev
+  libcli11-dev libopencv-dev libyaml-cpp-dev libtbb-dev doctest-dev libxxhash-dev libexif-dev libwebp-dev libjpeg-dev libpng-dev libsqlite3-dev
   # fuzzing: clang with libFuzzer and the sanitizer runtimes (scripts/fuzz.sh, run by scripts/test.sh)
   clang libclang-rt-14-dev
   # sample photos for the demo and the end-to-end tests (copied at run time, never committed)

@@ -1,6 +1,5 @@
 #include "ikgen/codecs.hpp"
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <cmath>
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "ikgen/exif.hpp"
+#include "ikgen/raster_codecs.hpp"
 
 #include <webp/decode.h>
 
@@ -142,14 +142,6 @@ std::optional<JpegFrame> jpeg_frame(Bytes b) {
   return std::nullopt;
 }
 
-int reduced_grey_flag(int shrink) {
-  return shrink >= 8 ? cv::IMREAD_REDUCED_GRAYSCALE_8 : shrink >= 4 ? cv::IMREAD_REDUCED_GRAYSCALE_4 : cv::IMREAD_REDUCED_GRAYSCALE_2;
-}
-
-int reduced_colour_flag(int shrink) {
-  return shrink >= 8 ? cv::IMREAD_REDUCED_COLOR_8 : shrink >= 4 ? cv::IMREAD_REDUCED_COLOR_4 : cv::IMREAD_REDUCED_COLOR_2;
-}
-
 bool is_complete(Bytes b, ImageFormat format) {
   switch (format) {
   case ImageFormat::jpeg:
@@ -269,31 +261,6 @@ std::optional<ImageFormat> sniff_format(std::span<const unsigned char> bytes) {
 
 namespace {
 
-// WebP always goes to libwebp directly: when libwebp refuses a file, cv::imdecode would go on to
-// try its other decoders, and Debian's OpenCV has GDAL and GDCM among them (found by fuzzing: a
-// "RIFF....WEBP" file with "DICM" inside reached the DICOM parser). At shrink > 1 libwebp also
-// rescales (area-averaging) while decoding, never holding the full image.
-cv::Mat decode_webp(Bytes bytes, int shrink) {
-  WebPDecoderConfig config;
-  if (!WebPInitDecoderConfig(&config) || WebPGetFeatures(bytes.data(), bytes.size(), &config.input) != VP8_STATUS_OK) {
-    return {};
-  }
-  const int width = (config.input.width + shrink - 1) / shrink;
-  const int height = (config.input.height + shrink - 1) / shrink;
-  cv::Mat pixels(height, width, config.input.has_alpha ? CV_8UC4 : CV_8UC3);
-  config.options.use_scaling = shrink > 1 ? 1 : 0;
-  config.options.scaled_width = width;
-  config.options.scaled_height = height;
-  config.output.colorspace = config.input.has_alpha ? MODE_BGRA : MODE_BGR;
-  config.output.is_external_memory = 1;
-  config.output.u.RGBA.rgba = pixels.data;
-  config.output.u.RGBA.stride = static_cast<int>(pixels.step);
-  config.output.u.RGBA.size = pixels.step * static_cast<std::size_t>(height);
-  const VP8StatusCode status = WebPDecode(bytes.data(), bytes.size(), &config);
-  WebPFreeDecBuffer(&config.output);
-  return status == VP8_STATUS_OK ? pixels : cv::Mat();
-}
-
 } // namespace
 
 std::vector<int> available_shrinks(ImageFormat format) {
@@ -348,30 +315,21 @@ DecodeResult decode_image(std::span<const unsigned char> bytes, int shrink) {
 
   Image image;
   try {
-    // imdecode only reads the buffer; the cast is for cv::Mat's constructor. IMREAD_UNCHANGED
-    // keeps alpha and 16-bit samples, and does not apply the EXIF orientation: that is left
-    // to Transpose(auto), as in pilkit, where orientation is ignored without it.
-    const cv::Mat encoded(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<unsigned char*>(bytes.data()));
+    // The EXIF orientation is never applied here: that is left to Transpose(auto), as in
+    // pilkit, where orientation is ignored without it.
+    std::string detail;
     cv::Mat pixels;
-    if (*format == ImageFormat::jpeg && shrink > 1) {
-      // libjpeg scales while decoding (IDCT at 1/2, 1/4, 1/8). The REDUCED flags also convert
-      // to colour or grey, so keep the source's own kind; and they would apply the EXIF
-      // orientation unless told not to.
-      const std::optional<JpegFrame> frame = jpeg_frame(bytes);
-      const int reduced = frame && frame->channels == 1 ? reduced_grey_flag(shrink) : reduced_colour_flag(shrink);
-      pixels = cv::imdecode(encoded, reduced | cv::IMREAD_IGNORE_ORIENTATION);
-      if (frame && !pixels.empty() && pixels.size() != frame->size) image.full_size = frame->size;
-    } else if (*format == ImageFormat::webp) {
-      pixels = decode_webp(bytes, shrink);
-      const std::optional<ImageHeader> header = read_header(bytes);
-      if (header && !pixels.empty() && pixels.size() != cv::Size(header->width, header->height)) {
-        image.full_size = cv::Size(header->width, header->height);
-      }
-    } else {
-      pixels = cv::imdecode(encoded, cv::IMREAD_UNCHANGED);
+    switch (*format) {
+    case ImageFormat::jpeg: pixels = decode_jpeg(bytes, shrink, detail); break;
+    case ImageFormat::png: pixels = decode_png(bytes, detail); break;
+    case ImageFormat::webp: pixels = decode_webp(bytes, shrink, detail); break;
     }
     if (pixels.empty()) {
-      return {std::nullopt, "cannot decode image"};
+      return {std::nullopt, detail.empty() ? std::string("cannot decode image") : one_line("cannot decode image: " + detail)};
+    }
+    if (const std::optional<ImageHeader> header = read_header(bytes);
+        header && pixels.size() != cv::Size(header->width, header->height)) {
+      image.full_size = cv::Size(header->width, header->height); // decoded at 1/shrink
     }
     if (pixels.depth() != CV_8U && pixels.depth() != CV_16U) {
       return {std::nullopt, "cannot decode image: unsupported sample depth"};
@@ -441,34 +399,23 @@ EncodeResult encode_image(const Image& image, const EncodeSettings& settings, bo
     if (!prepared.error.empty()) {
       return {{}, prepared.error};
     }
-    std::vector<int> params;
-    const char* extension = ".jpg";
+    std::string detail;
     switch (settings.format) {
-    case ImageFormat::jpeg: {
-      // OpenCV 4.6 has no IMWRITE_JPEG_SAMPLING_FACTOR (added in 4.7); its writer keeps
-      // libjpeg's jpeg_set_defaults() sampling, which is 4:2:0 for colour, PIL's default too.
-      const int quality = settings.quality < 0 ? 75 : settings.quality;
-      params = {cv::IMWRITE_JPEG_QUALITY,     quality,
-                cv::IMWRITE_JPEG_PROGRESSIVE, settings.progressive ? 1 : 0,
-                cv::IMWRITE_JPEG_OPTIMIZE,    settings.optimize ? 1 : 0};
+    case ImageFormat::jpeg:
+      // libjpeg's jpeg_set_defaults() sampling is 4:2:0 for colour, PIL's default too.
+      result.bytes = encode_jpeg(prepared.pixels, settings.quality < 0 ? 75 : settings.quality, settings.progressive,
+                                 settings.optimize, detail);
+      break;
+    case ImageFormat::png:
+      result.bytes = encode_png(prepared.pixels, settings.compress_level < 0 ? (settings.optimize ? 9 : 6) : settings.compress_level,
+                                detail);
+      break;
+    case ImageFormat::webp:
+      result.bytes = encode_webp(prepared.pixels, settings.quality < 0 ? 80 : settings.quality, settings.lossless, detail);
       break;
     }
-    case ImageFormat::png: {
-      extension = ".png";
-      const int level = settings.compress_level < 0 ? (settings.optimize ? 9 : 6) : settings.compress_level;
-      params = {cv::IMWRITE_PNG_COMPRESSION, level};
-      break;
-    }
-    case ImageFormat::webp: {
-      extension = ".webp";
-      // OpenCV's WebP writer switches to lossless for any quality above 100.
-      const int quality = settings.lossless ? 101 : (settings.quality < 0 ? 80 : settings.quality);
-      params = {cv::IMWRITE_WEBP_QUALITY, quality};
-      break;
-    }
-    }
-    if (!cv::imencode(extension, prepared.pixels, result.bytes, params) || result.bytes.empty()) {
-      return {{}, std::string("cannot encode image as ") + name};
+    if (result.bytes.empty()) {
+      return {{}, one_line(std::string("cannot encode image as ") + name + (detail.empty() ? "" : ": " + detail))};
     }
   } catch (const cv::Exception& e) {
     return {{}, one_line(std::string("cannot encode image as ") + name + ": " + e.err)};
