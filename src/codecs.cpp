@@ -114,13 +114,9 @@ bool webp_is_complete(Bytes b) {
   return riff_size >= 4 && riff_size + 8 <= b.size();
 }
 
-struct JpegFrame {
-  cv::Size size;
-  int channels = 0; // 1 grey, 3 YCbCr, 4 CMYK
-};
 
 // The first start-of-frame segment (SOF0..SOF15 except DHT, JPG and DAC), or nullopt.
-std::optional<JpegFrame> jpeg_frame(Bytes b) {
+std::optional<cv::Size> jpeg_size(Bytes b) {
   size_t pos = 2;
   while (pos + 4 <= b.size()) {
     if (b[pos] != 0xFF) return std::nullopt;
@@ -134,7 +130,7 @@ std::optional<JpegFrame> jpeg_frame(Bytes b) {
     const bool is_sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
     if (is_sof) {
       if (length < 8 || pos + 10 > b.size()) return std::nullopt;
-      return JpegFrame{cv::Size(static_cast<int>(read_be16(b, pos + 7)), static_cast<int>(read_be16(b, pos + 5))), b[pos + 9]};
+      return cv::Size(static_cast<int>(read_be16(b, pos + 7)), static_cast<int>(read_be16(b, pos + 5)));
     }
     if (length < 2) return std::nullopt;
     pos += 2 + length;
@@ -180,7 +176,7 @@ cv::Mat to_8bit(const cv::Mat& pixels) {
   return out;
 }
 
-// Grey+alpha (should a decoder return it) becomes BGRA, the one layout that holds alpha here.
+// Grey+alpha (decode_png returns it as 2 channels) becomes BGRA, the one layout that holds alpha here.
 cv::Mat grey_alpha_to_bgra(const cv::Mat& ga) {
   std::vector<cv::Mat> planes;
   cv::split(ga, planes);
@@ -279,10 +275,10 @@ std::optional<ImageHeader> read_header(std::span<const unsigned char> bytes) {
   header.format = *format;
   switch (*format) {
   case ImageFormat::jpeg: {
-    const std::optional<JpegFrame> frame = jpeg_frame(bytes);
-    if (!frame) return std::nullopt;
-    header.width = frame->size.width;
-    header.height = frame->size.height;
+    const std::optional<cv::Size> size = jpeg_size(bytes);
+    if (!size) return std::nullopt;
+    header.width = size->width;
+    header.height = size->height;
     break;
   }
   case ImageFormat::png:

@@ -82,24 +82,20 @@ bool resamples_first(const Spec& spec, const Image& image) {
 
 // Refuses, from the header alone, a source with more pixels than allowed: a few hundred bytes
 // can claim 30000x30000 pixels and several gigabytes of memory. Returns "" or the reason.
-std::string check_pixel_limit(std::span<const unsigned char> bytes, std::uint64_t max_pixels) {
-  const std::optional<ImageHeader> header = read_header(bytes);
-  if (!header) return {};
-  const std::uint64_t pixels = static_cast<std::uint64_t>(header->width) * static_cast<std::uint64_t>(header->height);
+std::string check_pixel_limit(const ImageHeader& header, std::uint64_t max_pixels) {
+  const std::uint64_t pixels = static_cast<std::uint64_t>(header.width) * static_cast<std::uint64_t>(header.height);
   if (pixels <= max_pixels) return {};
-  return "image is " + std::to_string(header->width) + "x" + std::to_string(header->height) + " = " + std::to_string(pixels) +
+  return "image is " + std::to_string(header.width) + "x" + std::to_string(header.height) + " = " + std::to_string(pixels) +
          " pixels, over limits.max_pixels (" + std::to_string(max_pixels) + "); raise the limit if this source is trusted";
 }
 
 // The smallest decode the outputs allow, among the scales the format can decode at.
-int decode_shrink(const SourceJobs& source, std::span<const unsigned char> bytes) {
-  const std::optional<ImageHeader> header = read_header(bytes);
-  if (!header) return 1;
-  const std::vector<int> allowed = available_shrinks(header->format);
+int decode_shrink(const SourceJobs& source, const ImageHeader& header, std::span<const unsigned char> bytes) {
+  const std::vector<int> allowed = available_shrinks(header.format);
   if (allowed.size() < 2) return 1;
   std::vector<const Spec*> specs;
   for (const OutputJob& output : source.outputs) specs.push_back(output.spec);
-  return choose_shrink(specs, cv::Size(header->width, header->height), read_exif_orientation(bytes, header->format), allowed);
+  return choose_shrink(specs, cv::Size(header.width, header.height), read_exif_orientation(bytes, header.format), allowed);
 }
 
 // A source read from disk, on its way to the workers.
@@ -113,11 +109,14 @@ void process_source(const LoadedSource& loaded, Storage& storage, std::uint64_t 
                     const std::function<void(const JobResult&)>& emit) {
   const SourceJobs& source = *loaded.source;
   std::string error = loaded.error;
-  if (error.empty()) error = check_pixel_limit(loaded.bytes, max_pixels);
+  // The header is read once here for the pixel limit and the decode scale; a source without a
+  // readable header goes straight to decode_image, which says what is wrong with it.
+  const std::optional<ImageHeader> header = error.empty() ? read_header(loaded.bytes) : std::nullopt;
+  if (header) error = check_pixel_limit(*header, max_pixels);
   DecodeResult decoded;
   int shrink = 1;
   if (error.empty()) {
-    shrink = decode_shrink(source, loaded.bytes);
+    if (header) shrink = decode_shrink(source, *header, loaded.bytes);
     decoded = decode_image(loaded.bytes, shrink);
     error = decoded.error;
     if (decoded.image && !decoded.image->is_reduced()) shrink = 1;

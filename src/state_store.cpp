@@ -34,13 +34,6 @@ CREATE TABLE IF NOT EXISTS cache_files (
 ) WITHOUT ROWID;
 )";
 
-std::string key_of(const std::string& generator, const std::string& source) {
-  std::string key = generator;
-  key += '\0';
-  key += source;
-  return key;
-}
-
 class Statement {
 public:
   Statement(sqlite3* db, const char* sql) {
