@@ -1,6 +1,7 @@
 #include "ikgen/image.hpp"
 
 #include <cstdint>
+#include <opencv2/imgproc.hpp>
 #include <stdexcept>
 #include <string>
 
@@ -32,6 +33,15 @@ cv::Mat convert_pixels(const cv::Mat& pixels, PixelMode to) {
   const int from_channels = pixels.channels();
   const int to_channels = to == PixelMode::grey ? 1 : to == PixelMode::rgb ? 3 : 4;
   if (from_channels == to_channels) return pixels.clone();
+  // Channel copies and opaque alpha are what OpenCV's vectorised cvtColor does; only the luma
+  // weights differ from Pillow's, so conversions to grey keep the loop below.
+  if (to_channels != 1) {
+    static constexpr int k_codes[5][5] = {
+        {}, {0, 0, 0, cv::COLOR_GRAY2BGR, cv::COLOR_GRAY2BGRA}, {}, {0, 0, 0, 0, cv::COLOR_BGR2BGRA}, {0, 0, 0, cv::COLOR_BGRA2BGR, 0}};
+    cv::Mat out;
+    cv::cvtColor(pixels, out, k_codes[from_channels][to_channels]);
+    return out;
+  }
 
   cv::Mat out(pixels.rows, pixels.cols, CV_8UC(to_channels));
   for (int y = 0; y < pixels.rows; ++y) {
@@ -66,9 +76,18 @@ cv::Mat composite_on_white(const cv::Mat& bgra) {
   for (int y = 0; y < bgra.rows; ++y) {
     const std::uint8_t* in = bgra.ptr<std::uint8_t>(y);
     std::uint8_t* o = out.ptr<std::uint8_t>(y);
+    // The common case after resizing an opaque photo: a whole row with nothing to blend, which
+    // cvtColor copies with vector instructions.
+    std::uint8_t all_alpha = 255;
+    for (int x = 0; x < bgra.cols; ++x) all_alpha &= in[4 * x + 3];
+    if (all_alpha == 255) {
+      cv::Mat row = out.row(y);
+      cv::cvtColor(bgra.row(y), row, cv::COLOR_BGRA2BGR);
+      continue;
+    }
     for (int x = 0; x < bgra.cols; ++x, in += 4, o += 3) {
       const unsigned a = in[3];
-      if (a == 255) { // the common case after resizing an opaque photo: nothing to blend
+      if (a == 255) {
         o[0] = in[0];
         o[1] = in[1];
         o[2] = in[2];

@@ -1,6 +1,7 @@
 #include "ikgen/resample.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <numbers>
@@ -41,8 +42,10 @@ struct Coefficients {
   std::vector<std::int32_t> weights;
 };
 
-Coefficients precompute(int in_size, int out_size) {
-  const double scale = static_cast<double>(in_size) / out_size;
+// `extent` is how many input pixels the output covers, from 0: in_size, or less after a box
+// reduction whose last box was partial (Pillow's resize box).
+Coefficients precompute(int in_size, double extent, int out_size) {
+  const double scale = extent / out_size;
   const double filterscale = std::max(scale, 1.0);
   const double support = k_support * filterscale;
   Coefficients c;
@@ -93,10 +96,21 @@ void vertical(const cv::Mat& in, int row_offset, const Coefficients& c, cv::Mat&
   for (int yy = 0; yy < out.rows; ++yy) {
     std::fill(acc.begin(), acc.end(), k_half);
     const std::int32_t* w = &c.weights[static_cast<std::size_t>(yy) * c.ksize];
-    for (int y = 0; y < c.count[yy]; ++y) {
-      const std::uint8_t* src = in.ptr<std::uint8_t>(c.first[yy] - row_offset + y);
+    // Taps go two at a time: half the accumulator loads and stores, the same integer sums.
+    const int taps = c.count[yy];
+    const int first = c.first[yy] - row_offset;
+    std::int32_t* a = acc.data();
+    int y = 0;
+    for (; y + 1 < taps; y += 2) {
+      const std::uint8_t* src0 = in.ptr<std::uint8_t>(first + y);
+      const std::uint8_t* src1 = in.ptr<std::uint8_t>(first + y + 1);
+      const std::int32_t k0 = w[y];
+      const std::int32_t k1 = w[y + 1];
+      for (int i = 0; i < n; ++i) a[i] += src0[i] * k0 + src1[i] * k1;
+    }
+    if (y < taps) {
+      const std::uint8_t* src = in.ptr<std::uint8_t>(first + y);
       const std::int32_t k = w[y];
-      std::int32_t* a = acc.data();
       for (int i = 0; i < n; ++i) a[i] += src[i] * k;
     }
     std::uint8_t* dst = out.ptr<std::uint8_t>(yy);
@@ -138,24 +152,108 @@ void unpremultiply(cv::Mat& bgra) {
 
 enum class Premultiply { yes, no };
 
-// Resamples `in`; with Premultiply::yes (BGRA) its colours are premultiplied by alpha first,
-// strip by strip, so no full-size premultiplied copy of a large source is ever made.
-cv::Mat resample_rows(const cv::Mat& in, int width, int height, Premultiply premultiplied) {
-  const bool need_horizontal = width != in.cols;
-  const bool need_vertical = height != in.rows;
+// Adds a row of bytes to running column sums; 16-bit sums (twice the lanes) hold up to 257 rows.
+template <typename Sum>
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+void add_row(const std::uint8_t* src, Sum* sums, int n) {
+  for (int i = 0; i < n; ++i) sums[i] = static_cast<Sum>(sums[i] + src[i]);
+}
+
+// round(sum / count) for the sum of `count` bytes, by a multiply and a shift instead of a
+// division (the division dominated the box reduction). With m = floor(2^48 / count) + 1 the
+// quotient is exact while sum * (m * count - 2^48) < 2^48, which holds for sums of bytes
+// whenever count < 2^20; larger boxes divide.
+class BoxAverage {
+public:
+  explicit BoxAverage(std::uint32_t count)
+      : count_(count), multiplier_(count < (1u << 20) ? (std::uint64_t{1} << 48) / count + 1 : 0) {}
+  std::uint8_t operator()(std::uint32_t sum) const {
+    const std::uint64_t rounded = std::uint64_t{sum} + count_ / 2;
+    return static_cast<std::uint8_t>(multiplier_ != 0 ? (rounded * multiplier_) >> 48 : rounded / count_);
+  }
+
+private:
+  std::uint32_t count_;
+  std::uint64_t multiplier_;
+};
+
+// Averages factor_x x factor_y boxes (partial ones at the right and bottom edges), rounding to
+// nearest; with Premultiply::yes (BGRA) each pixel is premultiplied first, a row at a time.
+template <typename Sum, int Channels>
+cv::Mat box_reduce_with(const cv::Mat& in, int factor_x, int factor_y, Premultiply premultiplied) {
+  const int out_cols = (in.cols + factor_x - 1) / factor_x;
+  const int out_rows = (in.rows + factor_y - 1) / factor_y;
+  cv::Mat out(out_rows, out_cols, in.type());
+  const int n = in.cols * Channels;
+  std::vector<Sum> column_sums(n);
+  cv::Mat premultiplied_row;
+  for (int oy = 0; oy < out_rows; ++oy) {
+    const int y_begin = oy * factor_y;
+    const int y_end = std::min(y_begin + factor_y, in.rows);
+    std::fill(column_sums.begin(), column_sums.end(), 0u);
+    for (int y = y_begin; y < y_end; ++y) {
+      const std::uint8_t* src = in.ptr<std::uint8_t>(y);
+      if (premultiplied == Premultiply::yes) {
+        premultiplied_row = premultiply(in.row(y));
+        src = premultiplied_row.ptr<std::uint8_t>(0);
+      }
+      add_row(src, column_sums.data(), n);
+    }
+    std::uint8_t* dst = out.ptr<std::uint8_t>(oy);
+    const BoxAverage full_box(static_cast<std::uint32_t>(factor_x * (y_end - y_begin)));
+    for (int ox = 0; ox < out_cols; ++ox) {
+      const int x_begin = ox * factor_x;
+      const int x_end = std::min(x_begin + factor_x, in.cols);
+      const BoxAverage average =
+          x_end - x_begin == factor_x ? full_box : BoxAverage(static_cast<std::uint32_t>((x_end - x_begin) * (y_end - y_begin)));
+      const Sum* sums = &column_sums[static_cast<std::size_t>(x_begin) * Channels];
+      std::array<std::uint32_t, Channels> box{};
+      for (int x = 0; x < x_end - x_begin; ++x) {
+        for (int ch = 0; ch < Channels; ++ch) box[ch] += sums[x * Channels + ch];
+      }
+      for (int ch = 0; ch < Channels; ++ch) dst[ox * Channels + ch] = average(box[ch]);
+    }
+  }
+  return out;
+}
+
+template <int Channels>
+cv::Mat box_reduce_channels(const cv::Mat& in, int factor_x, int factor_y, Premultiply premultiplied) {
+  if (factor_y <= 257) return box_reduce_with<std::uint16_t, Channels>(in, factor_x, factor_y, premultiplied);
+  return box_reduce_with<std::uint32_t, Channels>(in, factor_x, factor_y, premultiplied);
+}
+
+cv::Mat box_reduce(const cv::Mat& in, int factor_x, int factor_y, Premultiply premultiplied) {
+  switch (in.channels()) {
+  case 1: return box_reduce_channels<1>(in, factor_x, factor_y, premultiplied);
+  case 3: return box_reduce_channels<3>(in, factor_x, factor_y, premultiplied);
+  default: return box_reduce_channels<4>(in, factor_x, factor_y, premultiplied);
+  }
+}
+
+// Resamples `in`, whose first extent_x x extent_y pixels stand for the whole image, to width x
+// height; with Premultiply::yes (BGRA) its colours are premultiplied by alpha first, strip by
+// strip, so no full-size premultiplied copy of a large source is ever made.
+cv::Mat resample_rows(const cv::Mat& in, double extent_x, double extent_y, int width, int height,
+                      Premultiply premultiplied) {
+  // As in Pillow: an axis is resampled unless it keeps its size over the whole input.
+  const bool need_horizontal = width != in.cols || extent_x != in.cols;
+  const bool need_vertical = height != in.rows || extent_y != in.rows;
   if (!need_horizontal) {
     const cv::Mat source = premultiplied == Premultiply::yes ? premultiply(in) : in;
     cv::Mat out(height, in.cols, in.type());
-    vertical(source, 0, precompute(in.rows, height), out);
+    vertical(source, 0, precompute(in.rows, extent_y, height), out);
     return out;
   }
-  const Coefficients ch = precompute(in.cols, width);
+  const Coefficients ch = precompute(in.cols, extent_x, width);
   // Only the source rows the vertical pass will read are resampled horizontally.
   int row_begin = 0;
   int row_end = in.rows;
   Coefficients cv_coeffs;
   if (need_vertical) {
-    cv_coeffs = precompute(in.rows, height);
+    cv_coeffs = precompute(in.rows, extent_y, height);
     row_begin = cv_coeffs.first.front();
     row_end = cv_coeffs.first.back() + cv_coeffs.count.back();
   }
@@ -183,7 +281,7 @@ cv::Mat resample_rows(const cv::Mat& in, int width, int height, Premultiply prem
 
 } // namespace
 
-cv::Mat resample_lanczos(const cv::Mat& pixels, int width, int height) {
+cv::Mat resample_lanczos(const cv::Mat& pixels, int width, int height, double reducing_gap) {
   if (pixels.depth() != CV_8U || (pixels.channels() != 1 && pixels.channels() != 3 && pixels.channels() != 4)) {
     throw std::runtime_error("cannot resample: expected an 8-bit grey, bgr or bgra image");
   }
@@ -192,9 +290,19 @@ cv::Mat resample_lanczos(const cv::Mat& pixels, int width, int height) {
   }
   // Same size: Pillow returns a copy without the premultiply round trip (which would be lossy).
   if (width == pixels.cols && height == pixels.rows) return pixels.clone();
-  if (pixels.channels() != 4) return resample_rows(pixels, width, height, Premultiply::no);
-  cv::Mat out = resample_rows(pixels, width, height, Premultiply::yes);
-  unpremultiply(out);
+  const Premultiply premultiplied = pixels.channels() == 4 ? Premultiply::yes : Premultiply::no;
+  // Pillow's reducing_gap: factors of int(scale / gap) per axis, when either is 2 or more.
+  const int factor_x = reducing_gap > 0 ? std::max(1, static_cast<int>(pixels.cols / (reducing_gap * width))) : 1;
+  const int factor_y = reducing_gap > 0 ? std::max(1, static_cast<int>(pixels.rows / (reducing_gap * height))) : 1;
+  cv::Mat out;
+  if (factor_x > 1 || factor_y > 1) {
+    const cv::Mat reduced = box_reduce(pixels, factor_x, factor_y, premultiplied);
+    out = resample_rows(reduced, static_cast<double>(pixels.cols) / factor_x, static_cast<double>(pixels.rows) / factor_y,
+                        width, height, Premultiply::no);
+  } else {
+    out = resample_rows(pixels, pixels.cols, pixels.rows, width, height, premultiplied);
+  }
+  if (premultiplied == Premultiply::yes) unpremultiply(out);
   return out;
 }
 

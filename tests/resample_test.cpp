@@ -3,9 +3,13 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <opencv2/imgcodecs.hpp>
 #include <vector>
 
+#include "ikgen/image.hpp"
 #include "ikgen/resample.hpp"
+#include "test_images.hpp"
 
 namespace {
 
@@ -96,4 +100,62 @@ TEST_CASE("resample_lanczos: only one axis changes") {
   const cv::Mat tall = ikgen::resample_lanczos(ramp, 6, 7);
   CHECK(tall.size() == cv::Size(6, 7));
   CHECK(cv::norm(tall.row(6), ramp.row(0), cv::NORM_INF) == 0); // columns are uniform, so rows are too
+}
+
+namespace {
+
+// PSNR of what a viewer sees: RGBA composited on white (as the conformance suite compares), so
+// colour differences under near-zero alpha, which unpremultiplying magnifies, weigh as little
+// as they show.
+double psnr_of(const cv::Mat& a, const cv::Mat& b) {
+  if (a.channels() != 4) return cv::PSNR(a, b);
+  return cv::PSNR(ikgen::composite_on_white(a), ikgen::composite_on_white(b));
+}
+
+} // namespace
+
+TEST_CASE("resample_lanczos: the reducing gap stays within 40 dB of pure Lanczos") {
+  std::vector<cv::Mat> sources;
+  for (const int channels : {1, 3, 4}) sources.push_back(ikgen::test::make_photo(2048, 1365, channels));
+  const std::filesystem::path wallpaper = "/usr/share/backgrounds/gnome/adwaita-l.webp";
+  if (std::filesystem::exists(wallpaper)) {
+    sources.push_back(cv::imread(wallpaper.string(), cv::IMREAD_COLOR));
+  } else {
+    MESSAGE("gnome-backgrounds is not installed; scripts/install-deps.sh installs it");
+  }
+  for (const cv::Mat& source : sources) {
+    REQUIRE(!source.empty());
+    const int channels = source.channels();
+    CAPTURE(channels);
+    // Reductions of 1.3x (no box step), 6.4x (2x2 boxes), 20x by 10x (6x3 boxes) and 60x.
+    for (const cv::Size size : {cv::Size(source.cols * 10 / 13, source.rows * 10 / 13), cv::Size(source.cols * 10 / 64, 200),
+                                cv::Size(source.cols / 20, source.rows / 10), cv::Size(source.cols / 60, source.rows / 60)}) {
+      CAPTURE(size);
+      const cv::Mat pure = ikgen::resample_lanczos(source, size.width, size.height, 0.0);
+      const cv::Mat reduced = ikgen::resample_lanczos(source, size.width, size.height);
+      REQUIRE(reduced.size() == size);
+      REQUIRE(reduced.type() == source.type());
+      const double psnr = psnr_of(pure, reduced);
+      CAPTURE(psnr);
+      CHECK(psnr >= 40.0);
+      const bool boxes = source.cols / size.width >= 2 * ikgen::k_reducing_gap || source.rows / size.height >= 2 * ikgen::k_reducing_gap;
+      if (!boxes) CHECK(cv::norm(pure, reduced, cv::NORM_INF) == 0); // below 2 x gap: Pillow's exact arithmetic
+    }
+  }
+}
+
+TEST_CASE("resample_lanczos: box steps keep uniform colours and do not bleed transparent ones") {
+  const cv::Mat uniform(900, 1200, CV_8UC3, cv::Scalar(12, 130, 250));
+  CHECK(cv::norm(ikgen::resample_lanczos(uniform, 37, 23), cv::Mat(23, 37, CV_8UC3, cv::Scalar(12, 130, 250)), cv::NORM_INF) == 0);
+  // Left half transparent red, right half opaque blue, reduced 30x: no red anywhere.
+  cv::Mat halves(10, 120, CV_8UC4, cv::Scalar(0, 0, 255, 0));
+  halves.colRange(60, 120).setTo(cv::Scalar(255, 0, 0, 255));
+  const cv::Mat out = ikgen::resample_lanczos(halves, 4, 1);
+  REQUIRE(out.size() == cv::Size(4, 1));
+  for (int x = 0; x < 4; ++x) {
+    CAPTURE(x);
+    const cv::Vec4b px = out.at<cv::Vec4b>(0, x);
+    if (px[3] != 0) CHECK(px[2] == 0); // visible pixels are pure blue
+  }
+  CHECK(out.at<cv::Vec4b>(0, 3) == cv::Vec4b(255, 0, 0, 255));
 }
