@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <numbers>
 #include <stdexcept>
 #include <string>
@@ -74,6 +75,31 @@ Coefficients precompute(int in_size, double extent, int out_size) {
     c.count[xx] = xmax;
   }
   return c;
+}
+
+// The tables of recent resamples, per thread: a batch of photos from one camera asks for the
+// same few sizes again and again, and computing a table costs two sines per tap.
+std::shared_ptr<const Coefficients> coefficients_for(int in_size, double extent, int out_size) {
+  struct Entry {
+    int in_size;
+    double extent;
+    int out_size;
+    std::shared_ptr<const Coefficients> table;
+  };
+  constexpr std::size_t k_kept = 8;
+  thread_local std::vector<Entry> recent; // most recently used last
+  for (auto it = recent.begin(); it != recent.end(); ++it) {
+    if (it->in_size == in_size && it->extent == extent && it->out_size == out_size) {
+      Entry hit = *it;
+      recent.erase(it);
+      recent.push_back(hit);
+      return hit.table;
+    }
+  }
+  auto table = std::make_shared<const Coefficients>(precompute(in_size, extent, out_size));
+  if (recent.size() == k_kept) recent.erase(recent.begin());
+  recent.push_back({in_size, extent, out_size, table});
+  return table;
 }
 
 inline std::uint8_t clip8(std::int32_t v) {
@@ -179,6 +205,20 @@ private:
   std::uint64_t multiplier_;
 };
 
+// Writes `boxes` pixels, each the average of `width` consecutive columns of `sums`. A nonzero
+// Width fixes the width at compile time.
+template <int Channels, int Width = 0, typename Sum>
+void average_boxes(const Sum* sums, int width, int boxes, const BoxAverage& average, std::uint8_t* dst) {
+  const int box_width = Width != 0 ? Width : width;
+  for (int box = 0; box < boxes; ++box, sums += box_width * Channels, dst += Channels) {
+    std::array<std::uint32_t, Channels> total{};
+    for (int x = 0; x < box_width; ++x) {
+      for (int ch = 0; ch < Channels; ++ch) total[ch] += sums[x * Channels + ch];
+    }
+    for (int ch = 0; ch < Channels; ++ch) dst[ch] = average(total[ch]);
+  }
+}
+
 // Averages factor_x x factor_y boxes (partial ones at the right and bottom edges), rounding to
 // nearest; with Premultiply::yes (BGRA) each pixel is premultiplied first, a row at a time.
 template <typename Sum, int Channels>
@@ -202,18 +242,22 @@ cv::Mat box_reduce_with(const cv::Mat& in, int factor_x, int factor_y, Premultip
       add_row(src, column_sums.data(), n);
     }
     std::uint8_t* dst = out.ptr<std::uint8_t>(oy);
-    const BoxAverage full_box(static_cast<std::uint32_t>(factor_x * (y_end - y_begin)));
-    for (int ox = 0; ox < out_cols; ++ox) {
-      const int x_begin = ox * factor_x;
-      const int x_end = std::min(x_begin + factor_x, in.cols);
-      const BoxAverage average =
-          x_end - x_begin == factor_x ? full_box : BoxAverage(static_cast<std::uint32_t>((x_end - x_begin) * (y_end - y_begin)));
-      const Sum* sums = &column_sums[static_cast<std::size_t>(x_begin) * Channels];
-      std::array<std::uint32_t, Channels> box{};
-      for (int x = 0; x < x_end - x_begin; ++x) {
-        for (int ch = 0; ch < Channels; ++ch) box[ch] += sums[x * Channels + ch];
-      }
-      for (int ch = 0; ch < Channels; ++ch) dst[ox * Channels + ch] = average(box[ch]);
+    const int rows = y_end - y_begin;
+    // Whole boxes first; their width is a constant for the common factors, so the compiler
+    // unrolls the sums. Then the partial box at the right edge, if any.
+    const int whole_boxes = in.cols / factor_x;
+    const BoxAverage whole(static_cast<std::uint32_t>(factor_x * rows));
+    switch (factor_x) {
+    case 1: average_boxes<Channels>(column_sums.data(), 1, whole_boxes, whole, dst); break;
+    case 2: average_boxes<Channels, 2>(column_sums.data(), 2, whole_boxes, whole, dst); break;
+    case 3: average_boxes<Channels, 3>(column_sums.data(), 3, whole_boxes, whole, dst); break;
+    case 4: average_boxes<Channels, 4>(column_sums.data(), 4, whole_boxes, whole, dst); break;
+    default: average_boxes<Channels>(column_sums.data(), factor_x, whole_boxes, whole, dst); break;
+    }
+    const int rest = in.cols - whole_boxes * factor_x;
+    if (rest > 0) {
+      average_boxes<Channels>(&column_sums[static_cast<std::size_t>(whole_boxes) * factor_x * Channels], rest, 1,
+                              BoxAverage(static_cast<std::uint32_t>(rest * rows)), dst + whole_boxes * Channels);
     }
   }
   return out;
@@ -244,18 +288,19 @@ cv::Mat resample_rows(const cv::Mat& in, double extent_x, double extent_y, int w
   if (!need_horizontal) {
     const cv::Mat source = premultiplied == Premultiply::yes ? premultiply(in) : in;
     cv::Mat out(height, in.cols, in.type());
-    vertical(source, 0, precompute(in.rows, extent_y, height), out);
+    vertical(source, 0, *coefficients_for(in.rows, extent_y, height), out);
     return out;
   }
-  const Coefficients ch = precompute(in.cols, extent_x, width);
+  const std::shared_ptr<const Coefficients> horizontal_table = coefficients_for(in.cols, extent_x, width);
+  const Coefficients& ch = *horizontal_table;
   // Only the source rows the vertical pass will read are resampled horizontally.
   int row_begin = 0;
   int row_end = in.rows;
-  Coefficients cv_coeffs;
+  std::shared_ptr<const Coefficients> vertical_table;
   if (need_vertical) {
-    cv_coeffs = precompute(in.rows, extent_y, height);
-    row_begin = cv_coeffs.first.front();
-    row_end = cv_coeffs.first.back() + cv_coeffs.count.back();
+    vertical_table = coefficients_for(in.rows, extent_y, height);
+    row_begin = vertical_table->first.front();
+    row_end = vertical_table->first.back() + vertical_table->count.back();
   }
   // The horizontal pass runs as a vertical one on transposed strips of rows: a per-pixel loop
   // over taps does not vectorise, whole-row accumulation does (about 4x faster here). Strips
@@ -275,7 +320,7 @@ cv::Mat resample_rows(const cv::Mat& in, double extent_x, double extent_y, int w
   }
   if (!need_vertical) return temp;
   cv::Mat out(height, width, in.type());
-  vertical(temp, row_begin, cv_coeffs, out);
+  vertical(temp, row_begin, *vertical_table, out);
   return out;
 }
 
