@@ -294,7 +294,12 @@ std::optional<ImageHeader> read_header(std::span<const unsigned char> bytes) {
   return header;
 }
 
-DecodeResult decode_image(std::span<const unsigned char> bytes, int shrink) {
+namespace {
+
+// decode_image with what the caller may already know: the header (nullopt: unreadable, and the
+// decode will say why) and the EXIF orientation.
+DecodeResult decode_with(std::span<const unsigned char> bytes, const std::optional<ImageHeader>& header, int orientation,
+                         int shrink) {
   if (bytes.empty()) {
     return {std::nullopt, "empty file"};
   }
@@ -323,8 +328,7 @@ DecodeResult decode_image(std::span<const unsigned char> bytes, int shrink) {
     if (pixels.empty()) {
       return {std::nullopt, detail.empty() ? std::string("cannot decode image") : one_line("cannot decode image: " + detail)};
     }
-    if (const std::optional<ImageHeader> header = read_header(bytes);
-        header && pixels.size() != cv::Size(header->width, header->height)) {
+    if (header && pixels.size() != cv::Size(header->width, header->height)) {
       image.full_size = cv::Size(header->width, header->height); // decoded at 1/shrink
     }
     if (pixels.depth() != CV_8U && pixels.depth() != CV_16U) {
@@ -350,9 +354,20 @@ DecodeResult decode_image(std::span<const unsigned char> bytes, int shrink) {
   } catch (const std::exception& e) {
     return {std::nullopt, one_line(std::string("cannot decode image: ") + e.what())};
   }
-  image.orientation = read_exif_orientation(bytes, *format);
+  image.orientation = orientation;
   image.source_format = *format;
   return {std::move(image), {}};
+}
+
+} // namespace
+
+DecodeResult decode_image(std::span<const unsigned char> bytes, int shrink) {
+  const std::optional<ImageFormat> format = sniff_format(bytes);
+  return decode_with(bytes, read_header(bytes), format ? read_exif_orientation(bytes, *format) : 1, shrink);
+}
+
+DecodeResult decode_image(std::span<const unsigned char> bytes, const ImageHeader& header, int orientation, int shrink) {
+  return decode_with(bytes, header, orientation, shrink);
 }
 
 EncodeSettings encode_settings(ImageFormat format, const OutputOptions& options) {

@@ -90,12 +90,12 @@ std::string check_pixel_limit(const ImageHeader& header, std::uint64_t max_pixel
 }
 
 // The smallest decode the outputs allow, among the scales the format can decode at.
-int decode_shrink(const SourceJobs& source, const ImageHeader& header, std::span<const unsigned char> bytes) {
+int decode_shrink(const SourceJobs& source, const ImageHeader& header, int orientation) {
   const std::vector<int> allowed = available_shrinks(header.format);
   if (allowed.size() < 2) return 1;
   std::vector<const Spec*> specs;
   for (const OutputJob& output : source.outputs) specs.push_back(output.spec);
-  return choose_shrink(specs, cv::Size(header.width, header.height), read_exif_orientation(bytes, header.format), allowed);
+  return choose_shrink(specs, cv::Size(header.width, header.height), orientation, allowed);
 }
 
 // A source read from disk, on its way to the workers.
@@ -109,18 +109,23 @@ void process_source(const LoadedSource& loaded, Storage& storage, std::uint64_t 
                     const std::function<void(const JobResult&)>& emit) {
   const SourceJobs& source = *loaded.source;
   std::string error = loaded.error;
-  // The header is read once here for the pixel limit and the decode scale; a source without a
-  // readable header goes straight to decode_image, which says what is wrong with it.
+  // The header and orientation are read once here, for the pixel limit and the decode scale,
+  // and handed to the decoder; a source without a readable header goes straight to
+  // decode_image, which says what is wrong with it.
   const std::optional<ImageHeader> header = error.empty() ? read_header(loaded.bytes) : std::nullopt;
   if (header) error = check_pixel_limit(*header, max_pixels);
   DecodeResult decoded;
   int shrink = 1;
-  if (error.empty()) {
-    if (header) shrink = decode_shrink(source, *header, loaded.bytes);
-    decoded = decode_image(loaded.bytes, shrink);
+  if (error.empty() && header) {
+    const int orientation = read_exif_orientation(loaded.bytes, header->format);
+    shrink = decode_shrink(source, *header, orientation);
+    decoded = decode_image(loaded.bytes, *header, orientation, shrink);
     error = decoded.error;
-    if (decoded.image && !decoded.image->is_reduced()) shrink = 1;
+  } else if (error.empty()) {
+    decoded = decode_image(loaded.bytes);
+    error = decoded.error;
   }
+  if (decoded.image && !decoded.image->is_reduced()) shrink = 1;
   if (!decoded.image) {
     for (const OutputJob& output : source.outputs) emit({&source, &output, JobStatus::failed, error, 0, 0, 1, 0});
     return;

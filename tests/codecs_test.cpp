@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 
+#include "ikgen/exif.hpp"
 #include "test_images.hpp"
 
 namespace ikgen {
@@ -163,6 +164,30 @@ TEST_CASE("Codecs: decode reads the EXIF orientation without applying it") {
     const Image webp = decoded(test::webp_with_exif(photo, orientation));
     CHECK(webp.orientation == orientation);
     CHECK(webp.width() == 32);
+  }
+}
+
+TEST_CASE("Codecs: decode with a header already read gives the same image, reduced as asked") {
+  const cv::Mat photo = test::make_photo(320, 200);
+  for (const Bytes& bytes : {test::jpeg_with_orientation(photo, 6), test::encode_png(photo), test::webp_with_exif(photo, 3)}) {
+    const std::optional<ImageHeader> header = read_header(bytes);
+    REQUIRE(header.has_value());
+    CHECK(header->width == 320);
+    CHECK(header->height == 200);
+    const Image alone = decoded(bytes);
+    const int orientation = read_exif_orientation(bytes, header->format);
+    CHECK(orientation == alone.orientation);
+    const DecodeResult given = decode_image(bytes, *header, orientation, 1);
+    REQUIRE(given.image.has_value());
+    CHECK(cv::norm(given.image->pixels, alone.pixels, cv::NORM_INF) == 0);
+    CHECK(given.image->orientation == alone.orientation);
+    CHECK(given.image->source_format == header->format);
+    // A JPEG or WebP asked for 1/4 comes out reduced and remembers its full size; PNG ignores it.
+    const DecodeResult quarter = decode_image(bytes, *header, orientation, 4);
+    REQUIRE(quarter.image.has_value());
+    CHECK(quarter.image->width() == 320);
+    CHECK(quarter.image->height() == 200);
+    CHECK(quarter.image->is_reduced() == (header->format != ImageFormat::png));
   }
 }
 

@@ -41,6 +41,11 @@ struct DecodeResult {
 // pixels stand for; PNG ignores `shrink`.
 [[nodiscard]] DecodeResult decode_image(std::span<const unsigned char> bytes, int shrink = 1);
 
+// The same, for a caller that has already read the header (read_header) and the EXIF
+// orientation (read_exif_orientation) to choose `shrink`, so neither is parsed twice.
+[[nodiscard]] DecodeResult decode_image(std::span<const unsigned char> bytes, const ImageHeader& header, int orientation,
+                                        int shrink);
+
 struct EncodeSettings {
   ImageFormat format = ImageFormat::jpeg;
   int quality = -1;          // JPEG: 1..100 (PIL default 75); WEBP: 1..100 (default 80)

@@ -94,8 +94,9 @@ inline void process_and_encode(const Spec& spec, Image image) {
 
 // A source in memory, through the calls generateimages makes for it (scheduler.cpp
 // process_source, decode_shrink): read_header and read_exif_orientation to choose the decode
-// scale, decode_image, then each output's processors and encoder. Decoded at shrink 1, at the
-// scale generateimages would choose for the specs above, and at a scale picked by the last
+// scale, decode_image with both, then each output's processors and encoder. Decoded at
+// shrink 1, at the scale generateimages would choose for the specs above, and at a scale
+// picked by the last
 // byte of the input, so the reduced-decode paths are reached for small images too. None of
 // these functions may throw: in generateimages an exception there escapes the worker and ends
 // the whole run.
@@ -108,8 +109,8 @@ inline void run_decode_input(std::span<const unsigned char> data) {
     orientation = read_exif_orientation(data, header->format);
     if (orientation < 1 || orientation > 8) throw std::logic_error("orientation out of range");
   }
-  // read_exif_orientation is also called by decode_image; here also for formats the header
-  // could not be read from, as the tag parser must cope with any bytes.
+  // Also for formats the header could not be read from, as the tag parser must cope with any
+  // bytes (decode_image without a header reads it for the sniffed format).
   for (const ImageFormat format : {ImageFormat::jpeg, ImageFormat::png, ImageFormat::webp}) {
     const int any = read_exif_orientation(data, format);
     if (any < 1 || any > 8) throw std::logic_error("orientation out of range");
@@ -132,7 +133,9 @@ inline void run_decode_input(std::span<const unsigned char> data) {
   }
 
   for (const int shrink : shrinks) {
-    DecodeResult decoded = decode_image(data, shrink);
+    // generateimages hands over the header and orientation it read; without a header it
+    // decodes from the bytes alone.
+    DecodeResult decoded = header ? decode_image(data, *header, orientation, shrink) : decode_image(data, shrink);
     if (!decoded.image) {
       if (decoded.error.empty()) throw std::logic_error("decode_image: no image and no error");
       continue;
