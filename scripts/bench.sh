@@ -382,6 +382,8 @@ if [ "$SKIP_NOOP" = 0 ]; then
   # Warm-up (untimed): one run of each, so the page cache and dentry cache are warm for both.
   "$IKGEN" generateimages -q -c "$WORK/noop.yaml" >"$WORK/last.out"
   expect_summary 0 "$EXPECTED"
+  "$IKGEN" generateimages -q --strategy optimistic -c "$WORK/noop.yaml" >"$WORK/last.out"
+  expect_summary 0 "$EXPECTED"
   find "$NOOP" -type f -printf '%T@ %s %p\n' >/dev/null
   wait_idle
   noop_tool() { # TOOL RUN
@@ -389,13 +391,16 @@ if [ "$SKIP_NOOP" = 0 ]; then
       ikgen)
         timed noop ikgen "$2" "$IKGEN" generateimages -c "$WORK/noop.yaml"
         expect_summary 0 "$EXPECTED" ;;
+      ikgen-opt)
+        timed noop ikgen-opt "$2" "$IKGEN" generateimages --strategy optimistic -c "$WORK/noop.yaml"
+        expect_summary 0 "$EXPECTED" ;;
       find)
         timed noop find "$2" bash -c 'find "$1" -type f -printf '\''%T@ %s %p\n'\'' >/dev/null' _ "$NOOP" ;;
       find-src)
         timed noop find-src "$2" bash -c 'find "$1" -type f -printf '\''%T@ %s %p\n'\'' >/dev/null' _ "$NOOP/photos" ;;
     esac
   }
-  NOOP_TOOLS=(ikgen find find-src)
+  NOOP_TOOLS=(ikgen ikgen-opt find find-src)
   for ((r = 1; r <= RUNS; r++)); do
     for ((i = 0; i < ${#NOOP_TOOLS[@]}; i++)); do
       noop_tool "${NOOP_TOOLS[(i + r - 1) % ${#NOOP_TOOLS[@]}]}" "$r"
@@ -441,7 +446,8 @@ how mixed magick "as for JPEG."
 how jpeg django "\`/usr/bin/python3 -m django generateimages bench\` with bench/django_project (three \`ImageSpec\`s registered with \`imagekit.register.generator\`, one directory source group with \`imagekit.register.source_group\`), from an empty cache directory; one process, as the command runs; every source is opened and decoded once per spec."
 how mixed django "as for JPEG."
 how jpeg floor "\`djpeg -scale S -outfile /dev/null FILE\` once per source, one file after another (one core), S being the scale ikgen decoded that source at: $SCALES_USED. ${SCALES_NOTE}."
-how noop ikgen "\`ikgen generateimages -c noop.yaml\` (all cores) over the no-op tree, all outputs present (checked: \`generated 0\`); one untimed warm-up of each command first, so both run with warm page and dentry caches."
+how noop ikgen "\`ikgen generateimages -c noop.yaml\` (all cores; the default strategy, just_in_time) over the no-op tree, all outputs present and known to the state store (checked: \`generated 0\`); one untimed warm-up of each command first, so all run with warm page and dentry caches and a warm state store."
+how noop ikgen-opt "\`ikgen generateimages --strategy optimistic -c noop.yaml\`, otherwise as above: the storage is never asked about outputs."
 how noop find "\`find ROOT -type f -printf '%T@ %s %p\\n' >/dev/null\` over the storage root: the sources and the existing outputs. This is the reference of the no-op target."
 how noop find-src "the same \`find\` over ROOT/photos, the sources only, for comparison."
 note "Before every timed run the tool's outputs are deleted and \`sync\` is run, outside the timing; the corpora are read once beforehand, so every run reads its sources from the page cache. Wall time is measured around \`/usr/bin/time -v\`."

@@ -40,38 +40,38 @@ constexpr unsigned char k_png_signature[] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x
 // even when only the final EOI is missing), so an incomplete source must fail its job rather than
 // produce a plausible-looking rendition. Bytes after the end marker are tolerated, as in PIL.
 
+// One marker of a JPEG's header: the marker code, where its payload starts, how long the
+// payload is (0 for the markers that have none: EOI, TEM, RSTn) and where the next marker may
+// start. nullopt when the bytes at `pos` are not a marker, or its segment runs past the end.
+// Fill bytes (FF FF ...) before a marker are skipped.
+struct JpegSegment {
+  unsigned char marker = 0;
+  size_t payload = 0;
+  size_t length = 0;
+  size_t next = 0;
+};
+
+std::optional<JpegSegment> jpeg_segment_at(Bytes b, size_t pos) {
+  while (pos + 2 < b.size() && b[pos] == 0xFF && b[pos + 1] == 0xFF) ++pos;
+  if (pos + 1 >= b.size() || b[pos] != 0xFF) return std::nullopt;
+  const unsigned char marker = b[pos + 1];
+  pos += 2;
+  if (marker == 0xD9 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) return JpegSegment{marker, pos, 0, pos};
+  if (pos + 2 > b.size()) return std::nullopt;
+  const size_t length = read_be16(b, pos);
+  if (length < 2 || length > b.size() - pos) return std::nullopt;
+  return JpegSegment{marker, pos + 2, length - 2, pos + length};
+}
+
 // True when the marker stream reaches EOI: header segments are walked by their lengths, and
 // entropy-coded data after each SOS is scanned for the next real marker (FF 00 is a stuffed
 // byte, FF D0..D7 a restart marker). Progressive files have several scans; each is followed.
 bool jpeg_is_complete(Bytes b) {
   size_t pos = 2; // after SOI
-  while (pos + 1 < b.size()) {
-    if (b[pos] != 0xFF) {
-      return false;
-    }
-    const unsigned char marker = b[pos + 1];
-    if (marker == 0xFF) {
-      ++pos;
-      continue;
-    }
-    pos += 2;
-    if (marker == 0xD9) {
-      return true;
-    }
-    if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
-      continue;
-    }
-    if (pos + 2 > b.size()) {
-      return false;
-    }
-    const size_t length = read_be16(b, pos);
-    if (length < 2 || length > b.size() - pos) {
-      return false;
-    }
-    pos += length;
-    if (marker != 0xDA) {
-      continue;
-    }
+  while (const std::optional<JpegSegment> segment = jpeg_segment_at(b, pos)) {
+    if (segment->marker == 0xD9) return true;
+    pos = segment->next;
+    if (segment->marker != 0xDA) continue;
     // Entropy-coded data: stop at the first FF that starts a marker other than RSTn.
     while (pos + 1 < b.size()) {
       if (b[pos] != 0xFF) {
@@ -115,25 +115,20 @@ bool webp_is_complete(Bytes b) {
 }
 
 
-// The first start-of-frame segment (SOF0..SOF15 except DHT, JPG and DAC), or nullopt.
+// The size in the first start-of-frame segment (SOF0..SOF15 except DHT, JPG and DAC), or
+// nullopt when the data or the end comes first.
 std::optional<cv::Size> jpeg_size(Bytes b) {
-  size_t pos = 2;
-  while (pos + 4 <= b.size()) {
-    if (b[pos] != 0xFF) return std::nullopt;
-    const unsigned char marker = b[pos + 1];
-    if (marker == 0xFF) {
-      ++pos;
-      continue;
-    }
+  size_t pos = 2; // after SOI
+  while (const std::optional<JpegSegment> segment = jpeg_segment_at(b, pos)) {
+    const unsigned char marker = segment->marker;
     if (marker == 0xD9 || marker == 0xDA) return std::nullopt; // no frame header before the data
-    const size_t length = read_be16(b, pos + 2);
     const bool is_sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
     if (is_sof) {
-      if (length < 8 || pos + 10 > b.size()) return std::nullopt;
-      return cv::Size(static_cast<int>(read_be16(b, pos + 7)), static_cast<int>(read_be16(b, pos + 5)));
+      // Sample precision, then height and width.
+      if (segment->length < 6) return std::nullopt;
+      return cv::Size(static_cast<int>(read_be16(b, segment->payload + 3)), static_cast<int>(read_be16(b, segment->payload + 1)));
     }
-    if (length < 2) return std::nullopt;
-    pos += 2 + length;
+    pos = segment->next;
   }
   return std::nullopt;
 }

@@ -179,12 +179,19 @@ void unpremultiply(cv::Mat& bgra) {
 enum class Premultiply { yes, no };
 
 // Adds a row of bytes to running column sums; 16-bit sums (twice the lanes) hold up to 257 rows.
-template <typename Sum>
+// Two plain overloads rather than a template: clang cannot clone templates per target.
 #if defined(__x86_64__) && defined(__GNUC__)
 __attribute__((target_clones("avx2", "default")))
 #endif
-void add_row(const std::uint8_t* src, Sum* sums, int n) {
-  for (int i = 0; i < n; ++i) sums[i] = static_cast<Sum>(sums[i] + src[i]);
+void add_row(const std::uint8_t* src, std::uint16_t* sums, int n) {
+  for (int i = 0; i < n; ++i) sums[i] = static_cast<std::uint16_t>(sums[i] + src[i]);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+void add_row(const std::uint8_t* src, std::uint32_t* sums, int n) {
+  for (int i = 0; i < n; ++i) sums[i] += src[i];
 }
 
 // round(sum / count) for the sum of `count` bytes, by a multiply and a shift instead of a
