@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <set>
-#include <unordered_map>
 #include <unordered_set>
+#include <xxhash.h>
 
 #include "ikgen/error.hpp"
 #include "ikgen/json.hpp"
@@ -14,7 +14,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string pair_key(const std::string& generator, const std::string& source) { return generator + '\0' + source; }
+std::uint64_t name_hash(const std::string& name) { return XXH3_64bits(name.data(), name.size()); }
+
+std::uint64_t record_hash(const std::string& generator, const std::string& source, const std::string& cache_name) {
+  const std::string key = generator + '\0' + source + '\0' + cache_name;
+  return XXH3_64bits(key.data(), key.size());
+}
 
 // The state file and its companions, which live in the cache directory by default.
 bool is_state_file(const Project& project, const fs::path& path) {
@@ -35,21 +40,23 @@ std::string csv_field(const std::string& text) {
 
 } // namespace
 
-ExitCode prune(const Project& project, const Plan& plan, StateStore& store, Storage& storage, DryRun dry_run, bool force,
-               Reporter& reporter) {
-  if (!plan.empty_groups.empty() && !force) {
-    throw Error("refusing to prune: source group \"" + plan.empty_groups.front() +
+ExitCode prune(const Project& project, SourceStream& sources, StateStore& store, Storage& storage, DryRun dry_run,
+               bool force, Reporter& reporter) {
+  std::unordered_set<std::uint64_t> expected_files;   // hash of the cache name
+  std::unordered_set<std::uint64_t> expected_records; // hash of generator, source and cache name
+  for (std::vector<SourceJobs> batch = sources.next(4096); !batch.empty(); batch = sources.next(4096)) {
+    for (const SourceJobs& source : batch) {
+      for (const OutputJob& output : source.outputs) {
+        expected_files.insert(name_hash(output.cache_name));
+        expected_records.insert(record_hash(output.spec->id, source.source.name, output.cache_name));
+      }
+    }
+  }
+  if (!sources.empty_groups().empty() && !force) {
+    throw Error("refusing to prune: source group \"" + sources.empty_groups().front() +
                     "\" matches no file, so all of its renditions would be removed; check storage.root and the "
                     "include globs, or pass --force if the files are really gone",
                 ExitCode::environment_error);
-  }
-  std::unordered_set<std::string> expected_files;
-  std::unordered_map<std::string, std::string> expected_pairs; // generator\0source -> cache name
-  for (const SourceJobs& source : plan.sources) {
-    for (const OutputJob& output : source.outputs) {
-      expected_files.insert(output.cache_name);
-      expected_pairs.emplace(pair_key(output.spec->id, source.source.name), output.cache_name);
-    }
   }
 
   // Walk the cache directory only; symbolic links are entries to remove, never followed.
@@ -66,8 +73,9 @@ ExitCode prune(const Project& project, const Plan& plan, StateStore& store, Stor
         continue;
       }
       if (is_state_file(project, it->path())) continue;
-      const std::string name = fs::relative(it->path(), project.storage_root).generic_string();
-      if (!expected_files.count(name)) orphans.push_back(name);
+      // Lexical: fs::relative would resolve every path component with system calls.
+      const std::string name = it->path().lexically_relative(project.storage_root).generic_string();
+      if (!expected_files.count(name_hash(name))) orphans.push_back(name);
     }
     if (error) reporter.warning("cannot walk all of " + cache_root.string() + ": " + error.message());
   }
@@ -92,12 +100,11 @@ ExitCode prune(const Project& project, const Plan& plan, StateStore& store, Stor
   }
 
   std::size_t forgotten = 0;
-  for (const CacheRecord& record : store.all()) {
-    const auto expected = expected_pairs.find(pair_key(record.generator, record.source));
-    if (expected != expected_pairs.end() && expected->second == record.cache_name) continue;
+  store.for_each([&](const CacheRecord& record) {
+    if (expected_records.count(record_hash(record.generator, record.source, record.cache_name))) return;
     ++forgotten;
     if (dry_run == DryRun::no) store.forget(record.generator, record.source);
-  }
+  });
   store.flush();
 
   if (dry_run == DryRun::no) {
@@ -119,8 +126,8 @@ ExitCode write_manifest(const std::vector<const Spec*>& selected, StateStore& st
   std::set<std::string> ids;
   for (const Spec* spec : selected) ids.insert(spec->id);
   if (format == ManifestFormat::csv) std::printf("generator,source,file,width,height,bytes\n");
-  for (const CacheRecord& r : store.all()) {
-    if (!ids.count(r.generator)) continue;
+  store.for_each([&](const CacheRecord& r) {
+    if (!ids.count(r.generator)) return;
     if (format == ManifestFormat::csv) {
       std::printf("%s,%s,%s,%d,%d,%llu\n", csv_field(r.generator).c_str(), csv_field(r.source).c_str(),
                   csv_field(r.cache_name).c_str(), r.width, r.height, static_cast<unsigned long long>(r.bytes));
@@ -129,7 +136,7 @@ ExitCode write_manifest(const std::vector<const Spec*>& selected, StateStore& st
                   json_quote(r.generator).c_str(), json_quote(r.source).c_str(), json_quote(r.cache_name).c_str(), r.width,
                   r.height, static_cast<unsigned long long>(r.bytes));
     }
-  }
+  });
   return ExitCode::success;
 }
 

@@ -1,7 +1,6 @@
 #include "ikgen/plan.hpp"
 
 #include <algorithm>
-#include <map>
 
 #include "ikgen/error.hpp"
 #include "ikgen/naming.hpp"
@@ -38,11 +37,9 @@ std::vector<const Spec*> select_specs(const Project& project, const std::vector<
   return selected;
 }
 
-Plan make_plan(const Project& project, const std::vector<const Spec*>& selected, const WarningSink& warn) {
-  std::map<std::string, SourceJobs> by_source;
-  std::vector<std::string> empty_groups;
-  std::map<const Spec*, SpecHasher> hashers;
-  for (const Spec* spec : selected) hashers.emplace(spec, SpecHasher(*spec));
+SourceStream::SourceStream(const Project& project, const std::vector<const Spec*>& selected, WarningSink warn)
+    : m_project(project), m_warn(std::move(warn)) {
+  for (const Spec* spec : selected) m_hashers.emplace_back(spec, SpecHasher(*spec));
   for (const SourceGroup& group : project.source_groups) {
     std::vector<IdPattern> patterns;
     for (const std::string& text : group.spec_patterns) {
@@ -50,8 +47,8 @@ Plan make_plan(const Project& project, const std::vector<const Spec*>& selected,
       const bool used = std::any_of(project.specs.begin(), project.specs.end(),
                                     [&](const Spec& spec) { return patterns.back().matches(spec.id); });
       if (!used) {
-        warn(group.location.file + ":" + std::to_string(group.location.line) + ": source group \"" + group.id +
-             "\": spec pattern \"" + text + "\" matches no spec; spec ids: " + list_ids(project));
+        m_warn(group.location.file + ":" + std::to_string(group.location.line) + ": source group \"" + group.id +
+               "\": spec pattern \"" + text + "\" matches no spec; spec ids: " + list_ids(project));
       }
     }
     std::vector<const Spec*> specs;
@@ -59,35 +56,65 @@ Plan make_plan(const Project& project, const std::vector<const Spec*>& selected,
       if (any_matches(patterns, spec->id)) specs.push_back(spec);
     }
     if (specs.empty()) continue; // nothing selected for this group: don't even walk it
+    m_groups.push_back(&group);
+    m_group_specs.push_back(std::move(specs));
+  }
+  m_matches.assign(m_groups.size(), 0);
+  m_walker.emplace(project, m_groups, m_warn);
+}
 
-    const std::vector<SourceFile> sources = walk_sources(project, group, warn);
-    if (sources.empty()) {
-      empty_groups.push_back(group.id);
-      std::string globs;
-      for (const std::string& glob : group.include) globs += (globs.empty() ? "" : ", ") + glob;
-      warn(group.location.file + ":" + std::to_string(group.location.line) + ": source group \"" + group.id +
-           "\" matches no file under " + project.storage_root.string() + " (include: " + globs + ")");
+std::vector<SourceJobs> SourceStream::next(std::size_t max) {
+  std::vector<SourceJobs> batch;
+  while (m_walker && batch.size() < max) {
+    std::optional<WalkedSource> found = m_walker->next();
+    if (!found) {
+      finish();
+      break;
     }
-    for (const SourceFile& source : sources) {
-      SourceJobs& jobs = by_source[source.name];
-      if (jobs.source.name.empty()) jobs.source = source;
-      for (const Spec* spec : specs) {
+    SourceJobs jobs;
+    jobs.source = std::move(found->file);
+    for (const std::size_t group : found->groups) {
+      ++m_matches[group];
+      for (const Spec* spec : m_group_specs[group]) {
         const bool listed = std::any_of(jobs.outputs.begin(), jobs.outputs.end(),
                                         [&](const OutputJob& job) { return job.spec == spec; });
         if (listed) continue; // registered by two groups
+        const auto hasher = std::find_if(m_hashers.begin(), m_hashers.end(), [&](const auto& h) { return h.first == spec; });
         OutputJob job;
         job.spec = spec;
-        job.cache_name = cache_filename(project.namer, project.cache_dir, source.name, hashers.at(spec).digest(source.name), spec->format);
+        job.cache_name = cache_filename(m_project.namer, m_project.cache_dir, jobs.source.name,
+                                        hasher->second.digest(jobs.source.name), spec->format);
         jobs.outputs.push_back(std::move(job));
       }
     }
+    batch.push_back(std::move(jobs));
   }
+  return batch;
+}
+
+void SourceStream::finish() {
+  m_walker.reset();
+  for (std::size_t i = 0; i < m_groups.size(); ++i) {
+    if (m_matches[i] > 0) continue;
+    const SourceGroup& group = *m_groups[i];
+    m_empty_groups.push_back(group.id);
+    std::string globs;
+    for (const std::string& glob : group.include) globs += (globs.empty() ? "" : ", ") + glob;
+    m_warn(group.location.file + ":" + std::to_string(group.location.line) + ": source group \"" + group.id +
+           "\" matches no file under " + m_project.storage_root.string() + " (include: " + globs + ")");
+  }
+}
+
+Plan make_plan(const Project& project, const std::vector<const Spec*>& selected, const WarningSink& warn) {
+  SourceStream stream(project, selected, warn);
   Plan plan;
-  plan.empty_groups = std::move(empty_groups);
-  for (auto& [name, jobs] : by_source) {
-    plan.output_count += jobs.outputs.size();
-    plan.sources.push_back(std::move(jobs));
+  for (std::vector<SourceJobs> batch = stream.next(4096); !batch.empty(); batch = stream.next(4096)) {
+    for (SourceJobs& jobs : batch) {
+      plan.output_count += jobs.outputs.size();
+      plan.sources.push_back(std::move(jobs));
+    }
   }
+  plan.empty_groups = stream.empty_groups();
   return plan;
 }
 

@@ -22,10 +22,9 @@ void Reporter::warning(const std::string& message) {
   std::fprintf(m_err, "ikgen: warning: %s\n", printable(message).c_str());
 }
 
-void Reporter::start(std::size_t total_to_generate) {
+void Reporter::expect(std::size_t more_to_generate) {
   std::lock_guard<std::mutex> lock(m_mutex);
-  m_total = total_to_generate;
-  m_done = 0;
+  m_total += more_to_generate;
 }
 
 void Reporter::result(const JobResult& result) {

@@ -136,40 +136,60 @@ const char* state_of(const Verdict& verdict) {
   return verdict.reason == Reason::source_changed ? "stale" : "missing";
 }
 
-ExitCode run_check(Session& session, const Plan& plan) {
-  const Decisions decisions = decide_all(session, plan, Adopt::no);
-  const std::vector<Decided>& decided = decisions.items;
+// Sources per batch: enough that the workers rarely wait at a batch's end, few enough that a
+// batch's plan and decisions stay small (about a kilobyte per source).
+constexpr std::size_t k_batch_sources = 1024;
+
+// Replaces `plan` with the stream's next batch; false once the walk is over.
+bool next_batch(SourceStream& stream, Plan& plan) {
+  plan.sources = stream.next(k_batch_sources);
+  plan.output_count = 0;
+  for (const SourceJobs& jobs : plan.sources) plan.output_count += jobs.outputs.size();
+  return !plan.sources.empty();
+}
+
+ExitCode run_check(Session& session, SourceStream& stream) {
   std::size_t missing = 0;
   std::size_t stale = 0;
-  for (const Decided& d : decided) {
-    const char* state = state_of(d.verdict);
-    missing += d.verdict.stale && d.verdict.reason != Reason::source_changed ? 1 : 0;
-    stale += d.verdict.reason == Reason::source_changed ? 1 : 0;
-    if (session.options.json) {
-      std::printf("{\"generator\": %s, \"source\": %s, \"file\": %s, \"state\": \"%s\"}\n",
-                  json_quote(d.output->spec->id).c_str(), json_quote(d.source->source.name).c_str(),
-                  json_quote(d.output->cache_name).c_str(), state);
-    } else if (d.verdict.stale || session.options.verbosity == Verbosity::verbose) {
-      std::printf("%-8s %s  (spec \"%s\", source %s)\n", state, printable(d.output->cache_name).c_str(),
-                  d.output->spec->id.c_str(), printable(d.source->source.name).c_str());
+  std::size_t present = 0;
+  Plan plan;
+  while (next_batch(stream, plan)) {
+    const Decisions decisions = decide_all(session, plan, Adopt::no);
+    for (const Decided& d : decisions.items) {
+      const char* state = state_of(d.verdict);
+      if (d.verdict.reason == Reason::source_changed) {
+        ++stale;
+      } else if (d.verdict.stale) {
+        ++missing;
+      } else {
+        ++present;
+      }
+      if (session.options.json) {
+        std::printf("{\"generator\": %s, \"source\": %s, \"file\": %s, \"state\": \"%s\"}\n",
+                    json_quote(d.output->spec->id).c_str(), json_quote(d.source->source.name).c_str(),
+                    json_quote(d.output->cache_name).c_str(), state);
+      } else if (d.verdict.stale || session.options.verbosity == Verbosity::verbose) {
+        std::printf("%-8s %s  (spec \"%s\", source %s)\n", state, printable(d.output->cache_name).c_str(),
+                    d.output->spec->id.c_str(), printable(d.source->source.name).c_str());
+      }
     }
   }
   std::FILE* summary = session.options.json ? stderr : stdout;
-  std::fprintf(summary, "check: %zu missing, %zu stale, %zu present\n", missing, stale, decided.size() - missing - stale);
+  std::fprintf(summary, "check: %zu missing, %zu stale, %zu present\n", missing, stale, present);
   print_stats(session);
   return missing + stale > 0 ? ExitCode::some_failed : ExitCode::success;
 }
 
-ExitCode run_generate(Session& session, const Plan& plan, std::chrono::steady_clock::time_point started) {
+// Generates one batch of sources' stale outputs; returns once they are written and recorded.
+void generate_batch(Session& session, const Plan& plan) {
   const Decisions decisions = decide_all(session, plan, Adopt::yes);
-  const std::vector<Decided>& decided = decisions.items;
 
   // Regroup the stale outputs by source, one job per cache file; remember every (generator,
   // source) a cache file serves, to record them all once it exists.
   std::vector<SourceJobs> work;
   std::map<std::string, std::vector<const Decided*>> served_by;
   std::size_t up_to_date = 0;
-  for (const Decided& d : decided) {
+  for (const Decided& d : decisions.items) {
     if (!d.verdict.stale) {
       ++up_to_date;
       continue;
@@ -181,10 +201,11 @@ ExitCode run_generate(Session& session, const Plan& plan, std::chrono::steady_cl
     work.back().outputs.push_back(*d.output);
   }
   session.reporter.up_to_date(up_to_date);
+  if (work.empty()) return;
 
   std::size_t total = 0;
   for (const SourceJobs& jobs : work) total += jobs.outputs.size();
-  session.reporter.start(total);
+  session.reporter.expect(total);
   ScheduleOptions schedule;
   schedule.jobs = session.options.jobs;
   schedule.storage = &session.storage;
@@ -211,6 +232,11 @@ ExitCode run_generate(Session& session, const Plan& plan, std::chrono::steady_cl
     }
   };
   generate(work, schedule);
+}
+
+ExitCode run_generate(Session& session, SourceStream& stream, std::chrono::steady_clock::time_point started) {
+  Plan plan;
+  while (!interrupt_requested() && next_batch(stream, plan)) generate_batch(session, plan);
   session.store.flush();
 
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -244,17 +270,16 @@ ExitCode run(const Options& options) {
   Session session{options, project, options.strategy.value_or(project.strategy), reporter, *store, storage};
 
   if (options.command == Command::manifest) return write_manifest(specs, *store, options.manifest_format);
-  const Plan plan = make_plan(project, options.command == Command::prune ? select_specs(project, {}) : specs, warn);
-  switch (options.command) {
-  case Command::check: return run_check(session, plan);
-  case Command::prune: {
-    const ExitCode code = prune(project, plan, *store, storage, options.dry_run ? DryRun::yes : DryRun::no,
+  if (options.command == Command::prune) {
+    SourceStream every_source(project, select_specs(project, {}), warn);
+    const ExitCode code = prune(project, every_source, *store, storage, options.dry_run ? DryRun::yes : DryRun::no,
                                 options.force, reporter);
     print_stats(session);
     return code;
   }
-  default: return run_generate(session, plan, started);
-  }
+  SourceStream stream(project, specs, warn);
+  if (options.command == Command::check) return run_check(session, stream);
+  return run_generate(session, stream, started);
 }
 
 } // namespace ikgen

@@ -118,15 +118,21 @@ public:
     note_change(source);
   }
 
-  std::vector<CacheRecord> all() override {
-    std::vector<CacheRecord> records;
-    if (!m_db) return records;
+  void for_each(const std::function<void(const CacheRecord&)>& visit) override {
+    if (!m_db) return;
     flush();
+    // Changes made by `visit` are held back (no flush while the statement reads the table).
+    m_walking = true;
     Statement select(m_db, (std::string("SELECT ") + k_columns + " FROM cache_files ORDER BY generator, source").c_str());
     int status = SQLITE_ROW;
-    while ((status = sqlite3_step(select.get())) == SQLITE_ROW) records.push_back(read_row(select.get()));
+    try {
+      while ((status = sqlite3_step(select.get())) == SQLITE_ROW) visit(read_row(select.get()));
+    } catch (...) {
+      m_walking = false;
+      throw;
+    }
+    m_walking = false;
     if (status != SQLITE_DONE) fail_read();
-    return records;
   }
 
   void flush() override {
@@ -175,11 +181,12 @@ private:
     CacheRecord record;
   };
   static constexpr std::size_t k_batch = 512;
+  bool m_walking = false; // inside for_each
 
   void note_change(const std::string& source) {
     if (m_cached && source == m_cached_source) m_cached = false;
     m_pending_sources.insert(source);
-    if (m_pending.size() >= k_batch) flush();
+    if (m_pending.size() >= k_batch && !m_walking) flush();
   }
 
   void fetch(const std::string& source) {

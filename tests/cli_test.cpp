@@ -277,3 +277,38 @@ TEST_CASE("cli: a symbolic link in the cache directory cannot redirect writes ou
   CHECK(fs::is_empty(site.dir / "elsewhere"));
   CHECK(outcome.out.find("generated 9, already present 0, failed 3") != std::string::npos);
 }
+
+TEST_CASE("cli: a tree of more sources than one batch is generated and checked whole") {
+  // Sources stream through in batches of 1024; 1100 makes two, with a broken source in the second.
+  TempDir dir;
+  dir.write("ikgen.yaml", R"(storage: {root: media}
+specs:
+  - {id: tiny, processors: [{ResizeToFit: {width: 4, height: 4}}], format: JPEG}
+source_groups:
+  - {id: all, specs: [tiny], include: ["**/*.jpg"]}
+)");
+  const ikgen::test::Bytes jpeg = ikgen::test::encode_jpeg(ikgen::test::make_photo(8, 8));
+  constexpr int k_sources = 1100;
+  for (int i = 0; i < k_sources; ++i) {
+    const std::string name = "media/d" + std::to_string(i / 100) + "/s" + std::to_string(i) + ".jpg";
+    if (i == 1050) dir.write(name, "not an image");
+    else put(dir, name, jpeg);
+  }
+  const Outcome before = run_ikgen(dir, "check");
+  CHECK(before.status == 1);
+  CHECK(before.out.find("check: 1100 missing, 0 stale, 0 present") != std::string::npos);
+
+  const Outcome first = run_ikgen(dir, "generateimages -q");
+  CHECK(first.status == 1);
+  CHECK(first.out.find("generated 1099, already present 0, failed 1") != std::string::npos);
+  CHECK(first.err.find("d10/s1050.jpg") != std::string::npos);
+  CHECK(files_under(dir / "media/CACHE/images").size() == 1099);
+
+  put(dir, "media/d10/s1050.jpg", jpeg);
+  const Outcome second = run_ikgen(dir, "generateimages -q");
+  CHECK_MESSAGE(second.status == 0, second.err);
+  CHECK(second.out.find("generated 1, already present 1099, failed 0") != std::string::npos);
+  const Outcome after = run_ikgen(dir, "check");
+  CHECK(after.status == 0);
+  CHECK(after.out.find("check: 0 missing, 0 stale, 1100 present") != std::string::npos);
+}

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "ikgen/config.hpp"
 #include "ikgen/error.hpp"
 #include "ikgen/plan.hpp"
@@ -62,4 +64,50 @@ TEST_CASE("make_plan: only the selected specs, and groups without work are not w
   REQUIRE(plan.sources[0].outputs.size() == 1);
   CHECK(plan.sources[0].outputs[0].spec->id == "blog:wide");
   CHECK(plan.sources[0].outputs[0].cache_name.size() == std::string("CACHE/images/products/a/").size() + 32 + 4);
+}
+
+TEST_CASE("SourceStream: batches in name order, each source once with the specs of every group") {
+  TempDir dir;
+  // "a-c.jpg" sorts before "a/..." ('-' < '/'), which a walk that lists "a" first would get wrong.
+  for (const char* rel : {"media/products/p1.jpg", "media/products/p2.jpg", "media/a/b.jpg", "media/a-c.jpg",
+                          "media/z.jpg", "media/products/sub/p3.jpg"}) {
+    dir.write(rel, "x");
+  }
+  const ikgen::Project project = ikgen::parse_project(k_project, "p.yaml", dir.path());
+  std::vector<std::string> warnings;
+  ikgen::SourceStream stream(project, ikgen::select_specs(project, {}), [&](const std::string& w) { warnings.push_back(w); });
+  std::vector<std::string> names;
+  std::vector<std::size_t> batch_sizes;
+  for (auto batch = stream.next(2); !batch.empty(); batch = stream.next(2)) {
+    batch_sizes.push_back(batch.size());
+    for (const ikgen::SourceJobs& jobs : batch) {
+      names.push_back(jobs.source.name);
+      // products/*.jpg is in both groups (3 specs once each); the rest only in "everything".
+      CHECK(jobs.outputs.size() == 3);
+    }
+  }
+  CHECK(batch_sizes == std::vector<std::size_t>{2, 2, 2});
+  std::vector<std::string> sorted = names;
+  std::sort(sorted.begin(), sorted.end());
+  CHECK(names == sorted);
+  CHECK(names == std::vector<std::string>{"a-c.jpg", "a/b.jpg", "products/p1.jpg", "products/p2.jpg",
+                                          "products/sub/p3.jpg", "z.jpg"});
+  CHECK(stream.empty_groups().empty());
+  CHECK(warnings.empty());
+  CHECK(stream.next(2).empty()); // stays at the end
+}
+
+TEST_CASE("SourceStream: a group that matches no file is reported once the walk is over") {
+  TempDir dir;
+  dir.write("media/blog/b.jpg", "x");
+  const ikgen::Project project = ikgen::parse_project(k_project, "p.yaml", dir.path());
+  std::vector<std::string> warnings;
+  ikgen::SourceStream stream(project, ikgen::select_specs(project, {}), [&](const std::string& w) { warnings.push_back(w); });
+  const std::vector<ikgen::SourceJobs> first = stream.next(10);
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].outputs.size() == 3);
+  CHECK(stream.next(10).empty());
+  REQUIRE(stream.empty_groups() == std::vector<std::string>{"products"});
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0].find("source group \"products\" matches no file") != std::string::npos);
 }

@@ -45,6 +45,10 @@ TEST_CASE("resample_lanczos: uniform translucent colour loses precision as in Pi
   const cv::Mat uniform(75, 120, CV_8UC4, cv::Scalar(12, 130, 250, 200));
   const cv::Mat out = ikgen::resample_lanczos(uniform, 100, 62);
   CHECK(cv::norm(out, cv::Mat(62, 100, CV_8UC4, cv::Scalar(11, 130, 249, 200)), cv::NORM_INF) == 0);
+  // The same through a box step (a 12x reduction): premultiplied once, averaged, restored once.
+  const cv::Mat large(750, 1200, CV_8UC4, cv::Scalar(12, 130, 250, 200));
+  const cv::Mat small = ikgen::resample_lanczos(large, 100, 62);
+  CHECK(cv::norm(small, cv::Mat(62, 100, CV_8UC4, cv::Scalar(11, 130, 249, 200)), cv::NORM_INF) == 0);
 }
 
 TEST_CASE("resample_lanczos: matches Pillow on small synthetic cases") {
@@ -158,4 +162,23 @@ TEST_CASE("resample_lanczos: box steps keep uniform colours and do not bleed tra
     if (px[3] != 0) CHECK(px[2] == 0); // visible pixels are pure blue
   }
   CHECK(out.at<cv::Vec4b>(0, 3) == cv::Vec4b(255, 0, 0, 255));
+}
+
+TEST_CASE("resample_lanczos: box steps on extreme shapes and partial boxes keep sizes and uniform colours") {
+  // Factors on one axis only, partial boxes at the right and bottom edges, single-pixel results.
+  const cv::Size cases[][2] = {{{5000, 3}, {10, 1}},   {{3, 5000}, {1, 7}},    {{1000, 1000}, {1, 1}},
+                               {{997, 13}, {5, 13}},    {{13, 997}, {13, 5}},   {{1001, 999}, {7, 11}},
+                               {{4099, 2051}, {100, 100}}, {{640, 480}, {106, 80}}};
+  for (const int channels : {1, 3, 4}) {
+    const cv::Scalar colour(40, 90, 200, channels == 4 ? 255 : 0);
+    for (const auto& [from, to] : cases) {
+      CAPTURE(channels);
+      CAPTURE(from);
+      CAPTURE(to);
+      const cv::Mat uniform(from, CV_8UC(channels), colour);
+      const cv::Mat out = ikgen::resample_lanczos(uniform, to.width, to.height);
+      REQUIRE(out.size() == to);
+      CHECK(cv::norm(out, cv::Mat(to, CV_8UC(channels), colour), cv::NORM_INF) == 0);
+    }
+  }
 }

@@ -14,14 +14,15 @@ namespace ikgen {
 
 enum class DryRun { yes, no };
 
-// Removes every file under cache.dir that `plan` (all specs, all sources) does not produce -
+// Removes every file under cache.dir that `sources` (all specs, all sources) do not produce -
 // renditions of deleted sources and of changed or removed specs, and temporary files of killed
 // runs - and the state records of (generator, source) pairs it no longer holds, then empty
 // directories. Lists each file on stdout. Never touches anything outside cache.dir nor the
 // state file. Refuses (Error) when a source group matches no file, unless `force`: a missing
-// mount or a wrong glob must not wipe a site's renditions.
-[[nodiscard]] ExitCode prune(const Project& project, const Plan& plan, StateStore& store, Storage& storage, DryRun dry_run,
-                             bool force, Reporter& reporter);
+// mount or a wrong glob must not wipe a site's renditions. What is expected is kept as 64-bit
+// hashes (8 bytes per file, not the names); a collision could only keep an orphan.
+[[nodiscard]] ExitCode prune(const Project& project, SourceStream& sources, StateStore& store, Storage& storage,
+                             DryRun dry_run, bool force, Reporter& reporter);
 
 // Writes, from the state store alone, one entry per recorded (generator, source) of the
 // `selected` specs: the cache file, its width, height and bytes; JSON lines or CSV with a header.

@@ -3,12 +3,14 @@
 // grouped by source so that each source is decoded once for all of its outputs.
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "ikgen/id_pattern.hpp"
 #include "ikgen/source_walk.hpp"
 #include "ikgen/spec.hpp"
+#include "ikgen/spec_hash.hpp"
 
 namespace ikgen {
 
@@ -32,9 +34,33 @@ struct Plan {
 // any pattern that selects no spec.
 [[nodiscard]] std::vector<const Spec*> select_specs(const Project& project, const std::vector<std::string>& patterns);
 
-// Every (source, spec) pair of the selected specs, with its cache file name. Two specs with
-// identical attributes share a cache file, which is then listed once. Warns (through `warn`)
-// about a source group that matches no file and one whose spec patterns match no spec.
+// Every (source, spec) pair of the selected specs, with its cache file name, source by source
+// in name order, a batch at a time: one walk of the storage root for all source groups, so a
+// run holds a batch of sources, never the whole tree. A source registered by two groups comes
+// once, with the specs of both. Warns (through `warn`) at once about a group whose spec patterns
+// match no spec, and at the end of the walk about each group that matched no file.
+class SourceStream {
+public:
+  SourceStream(const Project& project, const std::vector<const Spec*>& selected, WarningSink warn);
+  // The next sources, at most `max`; empty once the walk is over.
+  [[nodiscard]] std::vector<SourceJobs> next(std::size_t max);
+  // Ids of the source groups that matched no file; complete once next() has returned empty.
+  [[nodiscard]] const std::vector<std::string>& empty_groups() const { return m_empty_groups; }
+
+private:
+  void finish();
+
+  const Project& m_project;
+  WarningSink m_warn;
+  std::vector<const SourceGroup*> m_groups;             // the groups with selected specs
+  std::vector<std::vector<const Spec*>> m_group_specs;  // their selected specs
+  std::vector<std::size_t> m_matches;                   // sources found per group
+  std::vector<std::pair<const Spec*, SpecHasher>> m_hashers;
+  std::optional<SourceWalker> m_walker;
+  std::vector<std::string> m_empty_groups;
+};
+
+// The whole stream at once (prune needs every cache file any source produces).
 [[nodiscard]] Plan make_plan(const Project& project, const std::vector<const Spec*>& selected,
                              const WarningSink& warn);
 

@@ -25,7 +25,8 @@ public:
   Reporter(std::FILE* out, std::FILE* err, Verbosity verbosity);
 
   void warning(const std::string& message);
-  void start(std::size_t total_to_generate);
+  // Adds to the number of files the progress counter expects (work arrives in batches).
+  void expect(std::size_t more_to_generate);
   void result(const JobResult& result);
   void up_to_date(std::size_t count) { m_counts.up_to_date += count; }
   // "generated N, already present M, failed K in S s" on `out`.

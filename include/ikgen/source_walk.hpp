@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,50 @@ struct SourceFile {
 };
 
 using WarningSink = std::function<void(const std::string&)>;
+
+// A walk of storage.root for several source groups at once. It yields every entry that some
+// group selects (one of its include globs matches, none of its excludes), in byte order of the
+// names, with the groups that select it. Directories are listed one at a time, sorted, with
+// "name/" as their key, so a depth-first walk gives the same order as sorting all the names;
+// only the listings of the directories on the current path are held, so memory grows with the
+// largest directory, never with the number of sources. Only directories on the way to or under
+// an include glob's wildcard-free prefix are read; the cache directory never is.
+struct WalkedSource {
+  SourceFile file;
+  std::vector<std::size_t> groups; // indexes into the walker's list of groups, ascending
+};
+
+class SourceWalker {
+public:
+  SourceWalker(const Project& project, std::vector<const SourceGroup*> groups, WarningSink warn);
+  // The next selected entry, or nullopt at the end of the walk.
+  [[nodiscard]] std::optional<WalkedSource> next();
+
+private:
+  enum class Kind { file, directory, directory_name, link, special };
+  struct Entry {
+    std::string key; // the name, or "name/" for a directory to descend into
+    std::string name;
+    Kind kind;
+  };
+  struct Listing {
+    std::string dir; // relative to storage.root
+    std::vector<Entry> entries;
+    std::size_t next = 0;
+  };
+
+  void open_directory(const std::string& dir);
+  [[nodiscard]] bool leads_to_sources(const std::string& dir) const;
+  [[nodiscard]] std::vector<std::size_t> selecting(const std::string& rel) const;
+  [[nodiscard]] std::optional<SourceFile> source_of(const std::string& rel, Kind kind) const;
+
+  const Project& m_project;
+  std::vector<const SourceGroup*> m_groups;
+  WarningSink m_warn;
+  std::filesystem::path m_canonical_root;
+  std::vector<std::string> m_prefixes; // the include globs' wildcard-free leading directories
+  std::vector<Listing> m_stack;
+};
 
 // Every regular file under `project.storage_root` that one of `group`'s include globs matches
 // and none of its exclude globs does, sorted by name and de-duplicated. The cache directory is
