@@ -8,6 +8,7 @@
 
 #include "ikgen/error.hpp"
 #include "ikgen/json.hpp"
+#include "ikgen/source_walk.hpp"
 
 namespace ikgen {
 namespace {
@@ -67,8 +68,9 @@ ExitCode prune(const Project& project, SourceStream& sources, StateStore& store,
   if (fs::is_directory(cache_root, error)) {
     for (fs::recursive_directory_iterator it(cache_root, fs::directory_options::skip_permission_denied, error), end;
          it != end && !error; it.increment(error)) {
-      const fs::file_status status = it->symlink_status(error);
-      if (fs::is_directory(status)) {
+      const fs::file_type type = entry_type(*it, error);
+      if (error) break;
+      if (type == fs::file_type::directory) {
         directories.push_back(it->path());
         continue;
       }

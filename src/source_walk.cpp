@@ -28,6 +28,19 @@ bool named_like_image(const std::string& rel) {
   return false;
 }
 
+} // namespace
+
+fs::file_type entry_type(const fs::directory_entry& entry, std::error_code& error) {
+  if (entry.is_symlink(error)) return fs::file_type::symlink;
+  if (error) return fs::file_type::none;
+  if (entry.is_directory(error)) return fs::file_type::directory;
+  if (error) return fs::file_type::none;
+  if (entry.is_regular_file(error)) return fs::file_type::regular;
+  return error ? fs::file_type::none : fs::file_type::unknown;
+}
+
+namespace {
+
 SourceFile rejected(const std::string& rel, const std::string& reason) {
   SourceFile file;
   file.name = rel;
@@ -74,15 +87,15 @@ void SourceWalker::open_directory(const std::string& dir_rel) {
     if (error) break;
     std::string name = it->path().filename().string();
     const std::string rel = join_name(dir_rel, name);
-    const fs::file_status status = it->symlink_status(error);
+    const fs::file_type type = entry_type(*it, error);
     if (error) continue;
-    if (fs::is_directory(status)) {
+    if (type == fs::file_type::directory) {
       if (rel == m_project.cache_dir) continue;
       if (named_like_image(rel)) listing.entries.push_back({name, name, Kind::directory_name});
       if (leads_to_sources(rel)) listing.entries.push_back({name + "/", name, Kind::directory});
-    } else if (fs::is_regular_file(status)) {
+    } else if (type == fs::file_type::regular) {
       listing.entries.push_back({name, name, Kind::file});
-    } else if (fs::is_symlink(status)) {
+    } else if (type == fs::file_type::symlink) {
       listing.entries.push_back({name, name, Kind::link});
     } else {
       listing.entries.push_back({name, name, Kind::special});

@@ -123,7 +123,7 @@ public:
     flush();
     // Changes made by `visit` are held back (no flush while the statement reads the table).
     m_walking = true;
-    Statement select(m_db, (std::string("SELECT ") + k_columns + " FROM cache_files ORDER BY generator, source").c_str());
+    Statement select(m_db, (std::string("SELECT ") + k_columns + " FROM cache_files ORDER BY source, generator").c_str());
     int status = SQLITE_ROW;
     try {
       while ((status = sqlite3_step(select.get())) == SQLITE_ROW) visit(read_row(select.get()));

@@ -26,6 +26,11 @@ struct SourceFile {
 
 using WarningSink = std::function<void(const std::string&)>;
 
+// The type of a directory entry, not following symbolic links, from what the directory
+// listing already says where it can (no lstat per entry): symlink, directory, regular, or
+// unknown for anything else; none with `error` set when it cannot be told.
+[[nodiscard]] std::filesystem::file_type entry_type(const std::filesystem::directory_entry& entry, std::error_code& error);
+
 // A walk of storage.root for several source groups at once. It yields every entry that some
 // group selects (one of its include globs matches, none of its excludes), in byte order of the
 // names, with the groups that select it. Directories are listed one at a time, sorted, with

@@ -43,8 +43,9 @@ public:
   virtual void record(const CacheRecord& record) = 0;
   // Removes the record of (generator, source), if any. May be buffered until flush().
   virtual void forget(const std::string& generator, const std::string& source) = 0;
-  // Calls `visit` with every record, sorted by generator then source, one at a time (a store
-  // may hold millions). Changes made from `visit` wait in the buffer until the walk is over.
+  // Calls `visit` with every record, one at a time (a store may hold millions), sorted by source
+  // then generator: the table's key order, so nothing is sorted. Changes made from `visit` wait
+  // in the buffer until the walk is over.
   virtual void for_each(const std::function<void(const CacheRecord&)>& visit) = 0;
   // Makes buffered changes durable. Throws Error if the store cannot be written.
   virtual void flush() = 0;
