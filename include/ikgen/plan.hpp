@@ -60,7 +60,8 @@ private:
   std::vector<std::string> m_empty_groups;
 };
 
-// The whole stream at once (prune needs every cache file any source produces).
+// The whole stream at once, in one Plan: for callers that need every source together and can
+// afford the memory (the commands themselves stream).
 [[nodiscard]] Plan make_plan(const Project& project, const std::vector<const Spec*>& selected,
                              const WarningSink& warn);
 
