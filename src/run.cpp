@@ -71,6 +71,20 @@ std::vector<std::string> hash_sources(const Project& project, const Plan& plan, 
   return hashes;
 }
 
+// The header of a cache file, reading as little of it as it takes: the first 4 KiB hold it in
+// all but JPEGs with large metadata segments before the frame, which get up to 256 KiB.
+std::optional<ImageHeader> read_output_header(Storage& storage, const std::string& name) {
+  for (const std::size_t limit : {std::size_t{4096}, std::size_t{256 * 1024}}) {
+    const std::string prefix = storage.read_prefix(name, limit);
+    if (const std::optional<ImageHeader> header =
+            read_header(std::span(reinterpret_cast<const unsigned char*>(prefix.data()), prefix.size()))) {
+      return header;
+    }
+    if (prefix.size() < limit) break; // the whole file was read
+  }
+  return std::nullopt;
+}
+
 // A file that exists in the storage but not in the state store: record what it is, reading
 // only its header for the size the manifest needs.
 void adopt(Session& session, const Decided& d, const SourceFingerprint& fingerprint,
@@ -80,9 +94,7 @@ void adopt(Session& session, const Decided& d, const SourceFingerprint& fingerpr
       known && known->cache_name == d.output->cache_name) {
     record = *known; // same file, only the source's fingerprint moved (touched, same content)
   } else {
-    const std::string prefix = session.storage.read_prefix(d.output->cache_name, 256 * 1024);
-    const auto bytes = std::span(reinterpret_cast<const unsigned char*>(prefix.data()), prefix.size());
-    if (const std::optional<ImageHeader> header = read_header(bytes)) {
+    if (const std::optional<ImageHeader> header = read_output_header(session.storage, d.output->cache_name)) {
       record.width = header->width;
       record.height = header->height;
     }

@@ -1,5 +1,7 @@
 #include "ikgen/storage.hpp"
 
+#include <algorithm>
+
 #include <fstream>
 #include <sys/stat.h>
 
@@ -23,9 +25,13 @@ OutputObservation LocalStorage::stat(const std::string& name) {
 
 std::string LocalStorage::read_prefix(const std::string& name, std::size_t limit) {
   ++m_counters.reads;
-  std::ifstream in(m_root / name, std::ios::binary);
-  std::string bytes(limit, '\0');
-  in.read(bytes.data(), static_cast<std::streamsize>(limit));
+  std::ifstream in(m_root / name, std::ios::binary | std::ios::ate);
+  if (!in) return {};
+  // Sized by the file, not by the limit: outputs are often a few hundred bytes.
+  const std::streamoff size = in.tellg();
+  in.seekg(0);
+  std::string bytes(static_cast<std::size_t>(std::min<std::streamoff>(std::max<std::streamoff>(size, 0), static_cast<std::streamoff>(limit))), '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   bytes.resize(static_cast<std::size_t>(in.gcount()));
   return bytes;
 }

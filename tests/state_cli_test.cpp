@@ -190,6 +190,45 @@ TEST_CASE("state: manifest lists each file with the dimensions it really has") {
   CHECK(std::count(csv.out.begin(), csv.out.end(), '\n') == 5);
 }
 
+TEST_CASE("state: an adopted file's dimensions come from its header, even behind large metadata") {
+  Site site;
+  REQUIRE(run_ikgen(site.dir, "generateimages").status == 0);
+  // Put a 20 kB comment segment before the frame header of one JPEG output: its size is then
+  // beyond the first read of an adopted file's header.
+  fs::path target;
+  for (const fs::path& file : files_under(site.cache())) {
+    if (file.extension() == ".jpg") target = file;
+  }
+  REQUIRE(!target.empty());
+  const Bytes original = read_file(target);
+  REQUIRE(original.size() > 2);
+  Bytes padded(original.begin(), original.begin() + 2); // SOI
+  const std::size_t length = 20000;
+  padded.insert(padded.end(), {0xFF, 0xFE, static_cast<unsigned char>(length >> 8), static_cast<unsigned char>(length & 0xFF)});
+  padded.insert(padded.end(), length - 2, 'x');
+  padded.insert(padded.end(), original.begin() + 2, original.end());
+  write_file(target, padded);
+  const cv::Mat pixels = cv::imread(target.string(), cv::IMREAD_UNCHANGED);
+  REQUIRE(!pixels.empty());
+
+  fs::remove(site.dir / "media/CACHE/images/.ikgen-state.sqlite");
+  const Outcome adopted = run_ikgen(site.dir, "generateimages");
+  CHECK(adopted.out.find("generated 0, already present 12") != std::string::npos);
+  const std::string name = target.lexically_relative(site.dir / "media").generic_string();
+  const Outcome manifest = run_ikgen(site.dir, "manifest");
+  const std::string file_field = "\"file\": \"" + name + "\"";
+  const std::size_t at = manifest.out.find(file_field);
+  REQUIRE(at != std::string::npos);
+  int width = 0;
+  int height = 0;
+  unsigned long long bytes = 0;
+  REQUIRE(std::sscanf(manifest.out.c_str() + at + file_field.size(), ", \"width\": %d, \"height\": %d, \"bytes\": %llu", &width,
+                      &height, &bytes) == 3);
+  CHECK(width == pixels.cols);
+  CHECK(height == pixels.rows);
+  CHECK(bytes == padded.size());
+}
+
 TEST_CASE("state: two overlapping runs generate every file exactly once") {
   Site site;
   for (int i = 0; i < 12; ++i) put(site.dir, "media/products/more/p" + std::to_string(i) + ".jpg", encode_jpeg(make_photo(1600, 1200)));
