@@ -45,14 +45,12 @@ ExitCode prune(const Project& project, SourceStream& sources, StateStore& store,
                bool force, Reporter& reporter) {
   std::unordered_set<std::uint64_t> expected_files;   // hash of the cache name
   std::unordered_set<std::uint64_t> expected_records; // hash of generator, source and cache name
-  for (std::vector<SourceJobs> batch = sources.next(4096); !batch.empty(); batch = sources.next(4096)) {
-    for (const SourceJobs& source : batch) {
-      for (const OutputJob& output : source.outputs) {
-        expected_files.insert(name_hash(output.cache_name));
-        expected_records.insert(record_hash(output.spec->id, source.source.name, output.cache_name));
-      }
+  sources.for_each([&](const SourceJobs& source) {
+    for (const OutputJob& output : source.outputs) {
+      expected_files.insert(name_hash(output.cache_name));
+      expected_records.insert(record_hash(output.spec->id, source.source.name, output.cache_name));
     }
-  }
+  });
   if (!sources.empty_groups().empty() && !force) {
     throw Error("refusing to prune: source group \"" + sources.empty_groups().front() +
                     "\" matches no file, so all of its renditions would be removed; check storage.root and the "

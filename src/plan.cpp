@@ -92,6 +92,12 @@ std::vector<SourceJobs> SourceStream::next(std::size_t max) {
   return batch;
 }
 
+void SourceStream::for_each(const std::function<void(SourceJobs&)>& visit) {
+  for (std::vector<SourceJobs> batch = next(); !batch.empty(); batch = next()) {
+    for (SourceJobs& jobs : batch) visit(jobs);
+  }
+}
+
 void SourceStream::finish() {
   m_walker.reset();
   for (std::size_t i = 0; i < m_groups.size(); ++i) {
@@ -108,12 +114,10 @@ void SourceStream::finish() {
 Plan make_plan(const Project& project, const std::vector<const Spec*>& selected, const WarningSink& warn) {
   SourceStream stream(project, selected, warn);
   Plan plan;
-  for (std::vector<SourceJobs> batch = stream.next(4096); !batch.empty(); batch = stream.next(4096)) {
-    for (SourceJobs& jobs : batch) {
-      plan.output_count += jobs.outputs.size();
-      plan.sources.push_back(std::move(jobs));
-    }
-  }
+  stream.for_each([&](SourceJobs& jobs) {
+    plan.output_count += jobs.outputs.size();
+    plan.sources.push_back(std::move(jobs));
+  });
   plan.empty_groups = stream.empty_groups();
   return plan;
 }

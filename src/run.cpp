@@ -148,13 +148,9 @@ const char* state_of(const Verdict& verdict) {
   return verdict.reason == Reason::source_changed ? "stale" : "missing";
 }
 
-// Sources per batch: enough that the workers rarely wait at a batch's end, few enough that a
-// batch's plan and decisions stay small (about a kilobyte per source).
-constexpr std::size_t k_batch_sources = 1024;
-
 // Replaces `plan` with the stream's next batch; false once the walk is over.
 bool next_batch(SourceStream& stream, Plan& plan) {
-  plan.sources = stream.next(k_batch_sources);
+  plan.sources = stream.next();
   plan.output_count = 0;
   for (const SourceJobs& jobs : plan.sources) plan.output_count += jobs.outputs.size();
   return !plan.sources.empty();

@@ -3,6 +3,7 @@
 // grouped by source so that each source is decoded once for all of its outputs.
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,8 +43,14 @@ struct Plan {
 class SourceStream {
 public:
   SourceStream(const Project& project, const std::vector<const Spec*>& selected, WarningSink warn);
+  // Sources per batch: enough that the workers rarely wait at a batch's end, few enough that a
+  // batch's plan and decisions stay small (about a kilobyte per source).
+  static constexpr std::size_t k_batch = 1024;
+
   // The next sources, at most `max`; empty once the walk is over.
-  [[nodiscard]] std::vector<SourceJobs> next(std::size_t max);
+  [[nodiscard]] std::vector<SourceJobs> next(std::size_t max = k_batch);
+  // Calls `visit` with every remaining source, a batch at a time.
+  void for_each(const std::function<void(SourceJobs&)>& visit);
   // Ids of the source groups that matched no file; complete once next() has returned empty.
   [[nodiscard]] const std::vector<std::string>& empty_groups() const { return m_empty_groups; }
 
