@@ -115,6 +115,13 @@ class Flt:
         self.value, self.spelling = value, spelling
 
 
+class Spell:
+    """A value written in YAML as `text` (ikgen's own spelling, `~`, `1e2`...) that stands
+    for the Python value `node`."""
+    def __init__(self, text, node):
+        self.text, self.node = text, node
+
+
 class Anchor:
     def __init__(self, name, node):
         self.name, self.node = name, node
@@ -157,6 +164,8 @@ class Builder:
             return literal_str(n.s)
         if isinstance(n, Flt):
             return n.value
+        if isinstance(n, Spell):
+            return self.value(n.node)
         if isinstance(n, Runtime):
             return "".join(list(n.s))
         if isinstance(n, Tup):
@@ -238,6 +247,8 @@ def yaml(n, ap=""):
         return n.s
     if isinstance(n, Flt):
         return n.spelling
+    if isinstance(n, Spell):
+        return n.text
     if isinstance(n, Runtime):
         return "!runtime " + yaml_str(n.s)
     if isinstance(n, Tup):
@@ -412,6 +423,8 @@ def cases():
     add("fill-frac-tagged", [RF(anchor=Tup(0.5, 0.25, tag=True))])
     add("fill-frac-list", [RF(anchor=Lst(0.5, 0.25))])
     add("fill-anchor-null", [RF(anchor=None, upscale=False)])
+    add("fill-anchor-tilde", [RF(anchor=Spell("~", None), upscale=Spell("False", False))], spec_hash=True,
+        note="YAML 1.2 core: False is a bool", may_refuse=True)
     add("fill-1e2", [P("ResizeToFill", width=100, height=50, anchor=Tup(Flt(0.0, "0e0"), Flt(1.0, "1.")))])
     # ResizeToFit
     add("fit", [P("ResizeToFit", width=400, height=400)], format="JPEG", options=Dct(("quality", 85)))
@@ -466,6 +479,7 @@ def cases():
     add("crop-anchor", [P("Crop", width=100, height=100, anchor=Plain("tl"))])
     add("crop-anchor-frac", [P("Crop", width=100, height=100, anchor=Tup(0.5, 0))])
     add("crop-xy", [P("Crop", width=100, height=100, x=10, y=5)])
+    add("crop-negative", [P("Crop", width=100, height=100, x=-5, y=-7)], may_refuse=True)
     add("crop-x0", [P("Crop", width=100, height=100, x=0)], note="Crop stores x/y as given")
     add("smartcrop", [P("SmartCrop", width=100, height=100)])
     add("trim", [P("TrimBorderColor")])
@@ -476,6 +490,8 @@ def cases():
     add("trim-sides-list", [P("TrimBorderColor", sides=Lst("l", "r"))])
     add("trim-sides-all", [P("TrimBorderColor", sides=Tup("t", "r", "b", "l"))],
         note="an explicit tuple is a fresh object; its items are cached one-char strings")
+    add("trim-sides-words", [P("TrimBorderColor", sides=Tup(Spell("top", "t"), Spell("left", "l")))],
+        note="ikgen's side names stand for pilkit's interned letters")
     add("trim-twice-default", [P("TrimBorderColor"), P("TrimBorderColor", tolerance=0.5)],
         note="pilkit's default sides tuple is one object: GET")
     # base
@@ -485,6 +501,8 @@ def cases():
     add("adjust-int", [P("Adjust", contrast=1)])
     add("adjust-exotic-floats", [P("Adjust", color=1e-05, brightness=1e16, contrast=0.1, sharpness=-0.0)],
         may_refuse=True)
+    add("adjust-float-repr", [P("Adjust", color=123456789.125, brightness=0.0001, contrast=9999999999999998.0,
+                                sharpness=0.30000000000000004)], may_refuse=True)
     add("adjust-1e2", [P("Adjust", brightness=Flt(100.0, "1e2"), color=Flt(1.5, "+1.5"))])
     add("adjust-inf", [P("Adjust", brightness=float("inf"))], may_refuse=True)
     add("adjust-nan", [P("Adjust", contrast=float("nan"))], may_refuse=True)
@@ -544,6 +562,7 @@ def cases():
     add("fmt-lower", base(), format="jpeg")
     add("fmt-mixed", base(), format="Png")
     add("fmt-null", base(), format=None)
+    add("fmt-tilde", base(), format=Spell("~", None), options=Spell("~", None), spec_hash=True)
     add("fmt-absent", base())
     add("opt-empty", base(), format="JPEG", options=Dct())
     add("opt-null", base(), format="JPEG", options=None)
