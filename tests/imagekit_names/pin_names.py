@@ -56,7 +56,7 @@ from imagekit.models import ImageSpecField  # noqa: E402
 from pilkit import processors as pk  # noqa: E402
 
 NAMERS = ["source_name_as_path", "source_name_dot_hash", "hash"]
-CACHE_DIRS = ["CACHE/images", "generated/ik cache"]
+CACHE_DIRS = ["CACHE/images", "generated/ik cache", "thumbs/"]  # a trailing slash, as settings often have
 
 # --------------------------------------------------------------------------------------
 # Value nodes: one description -> a Python object (with the design's identity rules) and
@@ -150,6 +150,9 @@ def P(name, **params):
 TRANSPOSE = {"flip_horizontal": 0, "flip_vertical": 1, "rotate_90": 2, "rotate_180": 3, "rotate_270": 4}
 
 
+GLOBAL_ANCHORS = {}  # anchors named g_*: one YAML namespace and one object across specs
+
+
 class Builder:
     """Materialises nodes as Python objects; YAML anchors are one object per name."""
 
@@ -177,10 +180,10 @@ class Builder:
             return {self.value(k): self.value(v) for k, v in n.pairs}
         if isinstance(n, Anchor):
             obj = self.value(n.node)
-            self.anchors[n.name] = obj
+            (GLOBAL_ANCHORS if n.name.startswith("g_") else self.anchors)[n.name] = obj
             return obj
         if isinstance(n, Alias):
-            return self.anchors[n.name]
+            return (GLOBAL_ANCHORS if n.name.startswith("g_") else self.anchors)[n.name]
         if isinstance(n, Proc):
             return self.processor(n)
         if isinstance(n, Pipe):
@@ -259,9 +262,9 @@ def yaml(n, ap=""):
     if isinstance(n, Dct):
         return "{" + ", ".join("%s: %s" % (yaml_key(k), yaml(v, ap)) for k, v in n.pairs) + "}"
     if isinstance(n, Anchor):
-        return "&%s%s %s" % (ap, n.name, yaml(n.node, ap))
+        return "&%s%s %s" % ("" if n.name.startswith("g_") else ap, n.name, yaml(n.node, ap))
     if isinstance(n, Alias):
-        return "*%s%s" % (ap, n.name)
+        return "*%s%s" % ("" if n.name.startswith("g_") else ap, n.name)
     if isinstance(n, Proc):
         return "{%s: {%s}}" % (n.name, ", ".join("%s: %s" % (k, yaml(v, ap)) for k, v in n.params))
     if isinstance(n, Pipe):
@@ -511,6 +514,8 @@ def cases():
         may_refuse=True)
     add("adjust-float-repr", [P("Adjust", color=123456789.125, brightness=0.0001, contrast=9999999999999998.0,
                                 sharpness=0.30000000000000004)], may_refuse=True)
+    add("adjust-float-extremes", [P("Adjust", color=1e22, brightness=5e-324, contrast=1.7976931348623157e308,
+                                    sharpness=1e-07)], may_refuse=True)
     add("adjust-1e2", [P("Adjust", brightness=Flt(100.0, "1e2"), color=Flt(1.5, "+1.5"))])
     add("adjust-inf", [P("Adjust", brightness=float("inf"))], may_refuse=True)
     add("adjust-nan", [P("Adjust", contrast=float("nan"))], may_refuse=True)
@@ -565,6 +570,13 @@ def cases():
     add("onechar-twice", [RF(anchor="c"), P("ResizeToFit", width=5), P("Crop", width=1, height=1, anchor="c")],
         note="'c' is a cached one-char string, also pilkit's default anchor of ResizeToFit")
     add("anchor-t", [RF(anchor=Plain("t"))], note="with the source named 't': the same object")
+    add("shared-color-tuple", [P("ResizeCanvas", width=9, height=9, color=Anchor("ct", Tup(10, 20, 30))),
+                               P("MakeOpaque", background_color=Alias("ct"))])
+    add("canvas-twice-default", [P("ResizeCanvas", width=9, height=9), P("ResizeCanvas", width=8, height=8)],
+        note="pilkit's (255, 255, 255, 0) literal is one object: GET")
+    add("thumbp-twice", [P("Thumbnail", width=9, height=9), P("Thumbnail", width=8, height=8)],
+        note="the derived anchor 'auto' is interned: GET")
+    add("transpose-auto-int", [P("Transpose", methods=Tup(Plain("auto"), 0))])
     add("shared-mat-list", [P("ResizeToFit", width=4, height=4, mat_color=Anchor("ml", Lst(1, 2, 3))),
                             P("ResizeCanvas", width=9, height=9, color=Alias("ml"))])
     # format / options / autoconvert
@@ -591,10 +603,15 @@ def cases():
     add("no-processors", format="JPEG")
     add("empty-processors", [], format="PNG", options=Dct())
     add("spec-hash-key", [P("SmartCrop", width=10, height=10)], spec_hash=True)
+    # YAML aliases across specs (options dict, processors list)
+    add("alias-across-a", base(), format="JPEG", options=Anchor("g_xo", Dct(("quality", 61))))
+    add("alias-across-b", [P("Resize", width=7, height=7)], format="JPEG", options=Alias("g_xo"))
 
     # ImageSpecField: the same specs declared on a model (every third case, and a few more)
     field = []
     for i, c in enumerate(C):
+        if c.cid.startswith("alias-across"):
+            continue
         if i % 3 == 0 or c.cid in ("opt-null", "fmt-null", "no-processors", "autoconvert-false", "shared-proc",
                                    "runtime-then-literal", "opt-empty"):
             f = Case("field-" + c.cid, c.processors, c.format, c.options, c.autoconvert, kind="field",
@@ -667,7 +684,7 @@ SOURCES = [
     "quo\"te's.jpg", "back\\slash.jpg", "new\nline.jpg", "cr\rret.jpg", "tab\there.jpg",
     "plus+sign%20#hash?.jpg", "glob[1]*.jpg", "ünïcödé/café.jpg", "cafe\u0301.jpg", "ключ/фото.jpg",
     "日本語.png", "emoji😀/🎉.jpg", "c1\x85nel.jpg", "sub\x1a.jpg", "ls\u2028sep.jpg", "\u0100.jpg", "ä",
-    "t", "c", "tl", "JPEG", "a-b.c-d.JPEG", "\"leading-quote.jpg", "x/.y.jpg",
+    "t", "c", "tl", "JPEG", "a-b.c-d.JPEG", "\"leading-quote.jpg", "x/.y.jpg", "a..b.jpg", "x.y/z.w/q",
 ]
 
 PROBE_SOURCES = ["ikgen-probe/photo.jpg", "ikgen-probe/ä b\"c\\d\ne.JPG"]
@@ -921,6 +938,7 @@ def run(ikgen, workdir, verbose):
                                                                           bad[0][2], bad[0][3]))
 
     failures += probe_and_override_checks(ikgen, workdir, sources_mode, built, all_cases)
+    failures += generate_checks(ikgen, workdir, sources_mode, built, all_cases)
 
     n_checks = sum(1 for c in checks if "pin:" + c.cid not in refused)
     if n_checks < len(checks) - 1:
@@ -940,6 +958,50 @@ def run(ikgen, workdir, verbose):
             print("  " + f)
         return 1
     return 0
+
+
+GENERATE_CASES = ["fill-frac", "fit-mat-str", "shared-proc", "transpose-auto", "field-resize", "tn-100x100",
+                  "tag-anchor-var"]
+GENERATE_SOURCES = ["photos/bulldog.jpg", "new\nline.jpg", "emoji😀/🎉.jpg", "UPPER.JPG", "ä"]
+
+
+def generate_checks(ikgen, workdir, sources_mode, built, all_cases):
+    """`ikgen generate SPEC SOURCE... --json` (design section 3) must write imagekit's names too."""
+    rc, out, _ = run_ikgen(ikgen, ["generate", "--help"], workdir)
+    if rc != 0 or "sources-from" not in out:
+        print("ikgen generate: not in this binary, not checked")
+        return []
+    failures = []
+    namer = "source_name_dot_hash"
+    set_namer(namer, "CACHE/images")
+    proj = Project(workdir, "generate.yaml", "CACHE/images", namer, sources_mode)
+    by = {c.cid: c for c in all_cases}
+    for cid in GENERATE_CASES:
+        proj.entries.append(("pin:" + cid, by[cid], built[cid], None, []))
+    proj.write()
+    n = 0
+    for cid in GENERATE_CASES:
+        c = by[cid]
+        rc, out, err = run_ikgen(ikgen, ["generate", "pin:" + cid] + GENERATE_SOURCES + ["--json", "-c", proj.path],
+                                 workdir)
+        got = parse_check(out) if rc == 0 else {}
+        if rc != 0:
+            failures.append("ikgen generate pin:%s failed (exit %d): %s" % (cid, rc, err.strip()))
+            continue
+        bad = []
+        for s in GENERATE_SOURCES:
+            want = c.expected(built[cid], s)
+            have = got.get(("pin:" + cid, s))
+            n += 1
+            if have != want:
+                bad.append("%r: wrote %r, imagekit names %r" % (s, have, want))
+            elif not os.path.isfile(os.path.join(MEDIA, want)):
+                bad.append("%r: reported %r but no such file" % (s, want))
+        if bad:
+            failures.append("ikgen generate pin:%s [%s]: %d of %d wrong, e.g. %s"
+                            % (cid, namer, len(bad), len(GENERATE_SOURCES), bad[0]))
+    print("ikgen generate: %d (spec, source) pairs checked" % n)
+    return failures
 
 
 def probe_and_override_checks(ikgen, workdir, sources_mode, built, all_cases):
