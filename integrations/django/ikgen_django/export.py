@@ -247,16 +247,17 @@ def describe_spec(spec_id, generator, default_storage, defaults):
         raise Unsupported("processors, format, options or autoconvert depend on the source")
 
     writer = ValueWriter("v")
-    where = spec_id
     entries = []
-    for processor in first.processors:
-        entries.append((type(processor), _processor_node(processor, writer, defaults, where)))
+    for index, processor in enumerate(first.processors):
+        entries.append((type(processor), _processor_node(processor, writer, defaults, "processors[%d]" % index)))
+    where = ""
+
     fmt = first.format
     format_node = None
     if fmt is not None:
         if type(fmt) is not str or fmt.upper() not in FORMATS:
             raise Unsupported("format %r is not one of ikgen's formats: %s" % (fmt, ", ".join(sorted(FORMATS))))
-        format_node = writer.node(fmt, where + ": format")
+        format_node = writer.node(fmt, "format")
     options = first.options
     options_node = None
     if options is not None:
@@ -268,7 +269,7 @@ def describe_spec(spec_id, generator, default_storage, defaults):
                               % (", ".join(unknown), ", ".join(sorted(OPTIONS))))
         if options and fmt is None:
             raise Unsupported("options without a format (ikgen checks options against the spec's format)")
-        options_node = writer.node(options, where + ": options")
+        options_node = writer.node(options, "options")
     autoconvert = first.autoconvert
     if type(autoconvert) not in (bool, int, float) and autoconvert is not None:
         raise Unsupported("autoconvert is a %s" % type(autoconvert).__name__)

@@ -97,6 +97,8 @@ class ValueWriter:
         if type(value) is float:
             return Scalar(value)
         if type(value) is str:
+            if interned_by_rule(value) and sys.intern(value) is value:
+                return Str(value)  # ikgen's default already makes every use this one object
             alias = self._seen(value)
             if alias:
                 return alias
