@@ -19,6 +19,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.files.base import File
 from django.core.files.storage import FileSystemStorage
 from django.db import models
+from django.utils.safestring import SafeData
 from imagekit import hashers
 from imagekit.cachefiles import ImageCacheFile
 from imagekit.generatorlibrary import Thumbnail as ThumbnailGenerator
@@ -96,8 +97,16 @@ def _fresh_str(text):
 
 # --- settings ----------------------------------------------------------------------------------
 
+def _cachefile_storage():
+    try:  # imagekit >= 5 (Django 4.2 STORAGES aliases)
+        from imagekit.utils import get_storage
+    except ImportError:
+        return get_singleton(settings.IMAGEKIT_DEFAULT_FILE_STORAGE, "file storage backend")
+    return get_storage()
+
+
 def storage_root():
-    storage = get_singleton(settings.IMAGEKIT_DEFAULT_FILE_STORAGE, "file storage backend")
+    storage = _cachefile_storage()
     if not isinstance(storage, FileSystemStorage):
         raise ExportError(
             "the cache file storage (IMAGEKIT_DEFAULT_FILE_STORAGE, default DEFAULT_FILE_STORAGE) is %s.%s; ikgen "
@@ -292,25 +301,58 @@ def describe_spec(spec_id, generator, default_storage, defaults):
     return SpecEntry(spec_id, lines, signature)
 
 
+def _thumbnail_tag_file(use, source):
+    """The ImageCacheFile the real ``{% thumbnail ... as th %}`` tag gives for ``source``."""
+    from django.template import Context, Engine
+
+    engine = Engine(libraries={"imagekit": "imagekit.templatetags.imagekit"})
+    template = engine.from_string("{%% load imagekit %%}{%% thumbnail %s ikgen_source %s as ikgen_file %%}"
+                                  % (use.tag_args.split(" ", 1)[0], " ".join(use.tag_args.split(" ")[1:])))
+    context = Context({"ikgen_source": source})
+    node = next(n for n in template.nodelist if type(n).__name__ == "ThumbnailAssignmentNode")
+    try:
+        node.render(context)
+        file = context["ikgen_file"]
+        file.name  # noqa: B018 (the name is computed in __init__; imagekit 4.1 fails there)
+    except RecursionError:
+        raise Unsupported("imagekit itself cannot render this tag: pickling its SafeString anchor recurses "
+                          "(imagekit < 5; imagekit 5 turns the anchor into a str)")
+    return file
+
+
 def thumbnail_spec(use):
-    """The YAML of one {% thumbnail %} size (ISSUE9-DESIGN section 1, ``thumbnail:``)."""
+    """The YAML of one {% thumbnail %} size (ISSUE9-DESIGN section 1, ``thumbnail:``).
+
+    The probes and the anchor's Python value come from running imagekit's own tag on the probe
+    sources, so whatever the installed imagekit does with the template's values is what is named.
+    """
     suffix = "".join(":%s=%s" % (k, use.kwargs[k]) for k in sorted(use.kwargs))
     spec_id = "imagekit:thumbnail:%s%s" % (use.dimensions, suffix)
+    place = use.places[0]
     if any(c in spec_id for c in "* \t\n"):
-        raise Unsupported("%s: the id %r would contain a space or '*'" % (use.places[0], spec_id))
-
-    def make(source):
-        return generator_registry.get("imagekit:thumbnail", source=source, width=use.width, height=use.height,
-                                      **use.kwargs)
-
-    first = make(ProbeSource(_fresh_str(PROBE_SOURCES[0])))
+        raise Unsupported("%s: the id %r would contain a space or '*'" % (place, spec_id))
+    try:
+        first = _thumbnail_tag_file(use, ProbeSource(_fresh_str(PROBE_SOURCES[0])))
+    except Unsupported as error:
+        raise Unsupported("%s: {%% thumbnail %s %%}: %s" % (place, use.tag_args, error))
+    processor = first.generator.processors[0]
+    writer = ValueWriter("v")
     lines = ["  - id: %s" % quote(spec_id), "    thumbnail: %s" % quote(use.dimensions)]
     for key in sorted(use.kwargs):
-        lines.append("    %s: %s" % (key, emit(Scalar(use.kwargs[key]) if not isinstance(use.kwargs[key], str)
-                                          else Str(use.kwargs[key]))))
+        value = getattr(processor, key) if key == "anchor" else use.kwargs[key]
+        if key == "anchor" and isinstance(value, SafeData):
+            raise Unsupported("%s: anchor is a SafeString in this imagekit; ikgen cannot name it" % place)
+        try:
+            lines.append("    %s: %s" % (key, emit(writer.node(value, key))))
+        except Unsupported as error:
+            raise Unsupported("%s: %s" % (place, error))
     lines.append("    # used at %s" % ", ".join(use.places[:3]).replace("\n", " "))
-    lines.extend(_probe_lines(_probe_names(make)))
-    return SpecEntry(spec_id, lines, _signature(first))
+    probes = []
+    for text in PROBE_SOURCES:
+        file = _thumbnail_tag_file(use, ProbeSource(_fresh_str(text)))
+        probes.append((file.generator.source.name, file.name))
+    lines.extend(_probe_lines(probes))
+    return SpecEntry(spec_id, lines, _signature(first.generator))
 
 
 # --- sources -----------------------------------------------------------------------------------
@@ -502,7 +544,8 @@ def export_project(path, scan=True):
                     try:
                         entry = thumbnail_spec(scanned.uses[key])
                     except Unsupported as error:
-                        report.left_to_imagekit.append(("{% thumbnail %}", str(error)))
+                        report.left_to_imagekit.append(("{% thumbnail %} at " + str(error).split(": ", 1)[0],
+                                                        str(error).split(": ", 1)[1]))
                         continue
                     specs.append(entry)
                     thumbnail_ids.append(entry.id)

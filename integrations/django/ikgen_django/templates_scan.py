@@ -26,6 +26,7 @@ class ThumbnailUse:
     height: object
     kwargs: dict  # anchor/crop/upscale with the Python values the template gives them
     dimensions: str
+    tag_args: str = ""  # the tag's size and keyword arguments as written, to run the real tag on probes
     places: list = field(default_factory=list)  # "path:line"
 
 
@@ -116,9 +117,10 @@ def _scan_token(token, place, result):
         except ValueError as error:
             result.skipped.append((place, "%s is %s; left to imagekit" % (key, error)))
             return
-        if isinstance(value, SafeData):
+        if isinstance(value, SafeData) and key != "anchor":
             # Django wraps a quoted template literal in SafeString, a str subclass that pickles
             # as a django.utils.safestring.SafeString object: ikgen's YAML cannot state it.
+            # (imagekit >= 5 turns a SafeString anchor into a str; the export runs the real tag.)
             result.skipped.append((place, "%s=%s is a quoted template literal (a SafeString, which imagekit hashes "
                                           "as a Django object, not a str); ikgen cannot name it; left to imagekit"
                                    % (key, text)))
@@ -130,7 +132,8 @@ def _scan_token(token, place, result):
     key = (width, height, tuple(sorted((k, type(v).__name__, repr(v)) for k, v in values.items())))
     use = result.uses.get(key)
     if use is None:
-        use = result.uses[key] = ThumbnailUse(width, height, values, "%sx%s" % (width or "", height or ""))
+        tag_args = " ".join([args[-2]] + ["%s=%s" % (k, kwargs[k]) for k in sorted(kwargs)])
+        use = result.uses[key] = ThumbnailUse(width, height, values, "%sx%s" % (width or "", height or ""), tag_args)
     use.places.append(place)
 
 
