@@ -158,8 +158,16 @@ def _processor_node(processor, writer, defaults, where):
     entry = writer.processor_entry(processor, params)
     if entry is not params and not isinstance(entry, Map):
         return entry  # an alias of the same processor object
-    for attr in sorted(state):
-        value = state[attr]
+    items = sorted(state.items())
+    if name == "AddBorder" and {"top", "right", "bottom", "left"} <= set(state):
+        # pilkit stores the constructor's thickness as four sides; ikgen (like pilkit) takes the
+        # thickness: one int for four equal int sides, else (top, right, bottom, left).
+        sides = tuple(state[k] for k in ("top", "right", "bottom", "left"))
+        equal = all(type(v) is int for v in sides) and len(set(sides)) == 1
+        thickness = sides[0] if equal else sides
+        items = [(k, v) for k, v in items if k not in ("top", "right", "bottom", "left")] + [("thickness", thickness)]
+        items.sort()
+    for attr, value in items:
         default = defaults.get((name, attr))
         if default is not None and value is default:
             continue  # ikgen's default is pilkit's shared object: omitting it keeps the identity
@@ -189,7 +197,12 @@ def _rebuild_hash(source_name, entries, format_node, options_node, autoconvert):
             if owner == cls.__name__:
                 state[attr] = value
         for attr, node in params.pairs:
-            state[sys.intern(attr)] = rebuild.value(node)
+            value = rebuild.value(node)
+            if cls.__name__ == "AddBorder" and attr == "thickness":
+                sides = (value,) * 4 if isinstance(value, int) else tuple(value)
+                state.update(zip(("top", "right", "bottom", "left"), sides))
+                continue
+            state[sys.intern(attr)] = value
         obj.__dict__.update(state)
         processors.append(rebuild.remember(entry, obj))
     fmt = rebuild.value(format_node) if format_node is not None else None
