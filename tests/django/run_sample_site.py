@@ -224,23 +224,30 @@ def main(argv):
         result = t.driver("render")
         if result["io_calls"]:
             raise Failure("rendering made storage I/O calls: %r" % result["io_calls"])
-        html = "\n".join(result["pages"])
-        images = re.findall(r"<img ([^>]*)>", html)
-        checked = 0
+        pages = "\n".join(result["pages"])
+        images = re.findall(r"<img ([^>]*)>", pages)
+        checked, problems = 0, []
         for attrs in images:
             found = dict(re.findall(r'(\w+)="([^"]*)"', attrs))
             src = html.unescape(found.get("src", ""))
             if not src.startswith("/media/"):
-                raise Failure("an <img> without a media URL: %r" % attrs)
+                problems.append("an <img> without a media URL: %r" % attrs)
+                continue
+            # The path the browser asks for (FileSystemStorage.url maps "\\" to "/", as its save does).
             name = urllib.parse.unquote(src[len("/media/"):])
-            if name not in rows or not os.path.isfile(os.path.join(t.media, name)):
-                raise Failure("the template asks for %r, which ikgen did not write" % name)
+            checked += 1
+            if not os.path.isfile(os.path.join(t.media, name)):
+                problems.append("the page asks for %r, which is not a file ikgen wrote" % name)
+                continue
+            if name not in rows:
+                problems.append("the page asks for %r, which ikgen has no record of" % name)
             size = image_size(os.path.join(t.media, name))
             if "width" in found and found["width"] != str(size[0]):
-                raise Failure("%s: width=%r in the page, the file is %dx%d" % (name, found["width"], *size))
+                problems.append("%s: width=%r in the page, the file is %dx%d" % (name, found["width"], *size))
             if "height" in found and found["height"] != str(size[1]):
-                raise Failure("%s: height=%r in the page, the file is %dx%d" % (name, found["height"], *size))
-            checked += 1
+                problems.append("%s: height=%r in the page, the file is %dx%d" % (name, found["height"], *size))
+        if problems:
+            raise Failure("%d of %d <img> wrong:\n  %s" % (len(problems), checked, "\n  ".join(problems[:8])))
         if checked < 30:
             raise Failure("only %d <img> checked" % checked)
         print("        %d <img> rendered, 0 storage I/O calls, %d url() calls" % (checked, result["url_calls"]))

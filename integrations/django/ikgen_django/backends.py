@@ -160,7 +160,7 @@ class IkgenCacheFileBackend:
         if done.returncode != 0 or result is None:
             raise IkgenGenerateError("ikgen generate %s %r exited %d: %s" % (
                 spec_id, source, done.returncode, done.stderr.decode("utf-8", "replace").strip()))
-        if result["file"] != file.name:
+        if result["file"] not in (file.name, file.name.replace("\\", "/")):
             raise IkgenGenerateError(
                 "ikgen generate %s %r wrote %r but imagekit names the file %r: the project %s is out of date; run "
                 "`manage.py ikgen_export` again" % (spec_id, source, result["file"], file.name, self.project))

@@ -79,9 +79,11 @@ class StateStore:
         if connection is None:
             return None
         try:
+            # Django's FileSystemStorage stores and serves a name's "\\" as "/"; ikgen may record
+            # either spelling of such a name.
             row = connection.execute(
-                "SELECT width, height FROM cache_files WHERE source = ? AND cache_name = ? LIMIT 1",
-                (source, cache_name)).fetchone()
+                "SELECT width, height FROM cache_files WHERE source = ? AND cache_name IN (?, ?) LIMIT 1",
+                (source, cache_name, cache_name.replace("\\", "/"))).fetchone()
         except sqlite3.DatabaseError as error:
             if not self.warned:
                 logger.warning("ikgen_django: cannot read ikgen's state store %s (%s); treating every file as "

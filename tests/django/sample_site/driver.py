@@ -133,7 +133,9 @@ def imagekit_render(state_path):
             file = ImageCacheFile(spec, storage=target, cachefile_backend=Simple())
             file.generate(force=True)
             out.append({"generator": generator_id, "source": source, "ikgen": cache_name, "imagekit": file.name,
-                        "imagekit_path": target.path(file.name), "width": width, "height": height})
+                        # Django's Storage.save stores "\\" as "/" (imagekit 4.1 then serves a name it
+                        # did not write; ikgen writes the name imagekit serves).
+                        "imagekit_path": target.path(file.name.replace("\\", "/")), "width": width, "height": height})
     print(json.dumps(out))
 
 
