@@ -184,13 +184,17 @@ def main(argv):
         context["export_err"] = err
         if "shop:vintage" not in err or "Sepia" not in err:
             raise Failure("the custom processor spec shop:vintage is not reported on stderr:\n" + err)
+        if "shop:infinite" not in err:
+            raise Failure("the infinite factor of shop:infinite is not reported on stderr:\n" + err)
+        if "shop:named" not in err or "'red'" not in err:
+            raise Failure("the colour name of shop:named is not reported on stderr:\n" + err)
         if "anchor='tr'" not in err or "size" not in err:
             raise Failure("the {% thumbnail %} tags left to imagekit are not reported:\n" + err)
         for exported in ("shop:badge", "shop:framed", "shop:product:corner"):
             if exported + ":" in err:
                 raise Failure("%s was left to imagekit:\n%s" % (exported, err))
         text = open(project, encoding="utf-8").read()
-        for needle in ('!runtime "tl"', "&v0 [0.5, 0.25]", "*v0", "hash: imagekit", 'thumbnail: "120x80"',
+        for needle in ('!runtime "tl"', "&v0 [0.5, 0.25]", "*v0", "anchor: !list [0.3, 0.7]", "color: 1e+16", "sharpness: 1e-05", "brightness: 1,", "hash: imagekit", 'thumbnail: "120x80"',
                        'thumbnail: "60x"', "crop: 0", "sources_from:"):
             if needle not in text:
                 raise Failure("the project lacks %r:\n%s" % (needle, text))

@@ -8,6 +8,7 @@ what was left to imagekit, with the reason.
 
 import inspect
 import json
+import math
 import os
 import sys
 import tempfile
@@ -150,6 +151,14 @@ def _processor_node(processor, writer, defaults, where):
     for attr in COLOUR_PARAMS.get(name, ()):
         if attr in state:
             _check_colour(state[attr], "%s.%s" % (where, attr))
+    for attr, value in state.items():
+        if type(value) is float and not math.isfinite(value):
+            raise Unsupported("%s.%s: %r; ikgen's processors take finite numbers" % (where, attr, value))
+        if attr in ("width", "height", "top", "right", "bottom", "left") and value is not None and (
+                type(value) is not int or value < 0):
+            raise Unsupported("%s.%s: %r; ikgen takes a size in pixels as an int >= 0" % (where, attr, value))
+        if name == "Adjust" and type(value) in (int, float) and value < 0:
+            raise Unsupported("%s.%s: %r; ikgen takes factors >= 0" % (where, attr, value))
     if name == "Transpose" and "methods" in state:
         for method in state["methods"]:
             if not (type(method) is int and 0 <= method <= 4) and method != "auto":

@@ -86,8 +86,9 @@ def names():
                 if file.name:
                     out.append({"what": "%s.%s" % (label, field), "source": file.generator.source.name, "file": file.name})
     for row in apps.get_model("shop.Product").objects.exclude(photo="").order_by("pk"):
-        spec = generator_registry.get("shop:badge", source=row.photo)
-        out.append({"what": "shop:badge", "source": row.photo.name, "file": ImageCacheFile(spec).name})
+        for spec_id in ("shop:badge", "shop:typed"):
+            spec = generator_registry.get(spec_id, source=row.photo)
+            out.append({"what": spec_id, "source": row.photo.name, "file": ImageCacheFile(spec).name})
     for banner in BANNERS:
         for spec_id in ("shop:framed", "shop:square"):
             spec = generator_registry.get(spec_id, source=File(None, name=banner))

@@ -4,7 +4,7 @@ import os
 from django.conf import settings
 from django.core.files.base import File
 from imagekit import ImageSpec, register
-from imagekit.processors import AddBorder, MakeOpaque, ResizeCanvas, ResizeToFit, Thumbnail
+from imagekit.processors import Adjust, AddBorder, Crop, MakeOpaque, ResizeCanvas, ResizeToFill, ResizeToFit, Thumbnail
 from imagekit.specs.sourcegroups import ImageFieldSourceGroup
 
 from .models import Product
@@ -26,6 +26,32 @@ class Framed(ImageSpec):
 
 class Square(ImageSpec):
     processors = [Thumbnail(70, 70)]
+    format = "JPEG"
+
+
+class Typed(ImageSpec):
+    # An int factor beside floats (pickled as I1, not F1.0).
+    processors = [ResizeToFill(80, 60, anchor=(0.3, 0.7)), Adjust(contrast=1.2, brightness=1)]
+    format = "PNG"
+    options = {"compress_level": 9}
+
+
+class Listed(ImageSpec):
+    # A list (pickled as a list, not a tuple) and odd floats. pilkit cannot render a list anchor,
+    # so this spec has no source group: only its names are checked, by the probes ikgen
+    # recomputes when it loads the project.
+    processors = [Crop(40, 40, anchor=[0.3, 0.7]), Adjust(color=1e16, brightness=1, contrast=0.1, sharpness=1e-05)]
+    format = "PNG"
+
+
+class Infinite(ImageSpec):
+    # pilkit takes it; ikgen refuses non-finite factors (left to imagekit, not a broken project).
+    processors = [Adjust(brightness=float("inf"))]
+
+
+class Named(ImageSpec):
+    # A colour name: pilkit takes it, ikgen does not (left to imagekit).
+    processors = [ResizeToFit(50, 50, mat_color="red")]
     format = "JPEG"
 
 
@@ -54,7 +80,13 @@ register.generator("shop:badge", Badge)
 register.generator("shop:framed", Framed)
 register.generator("shop:square", Square)
 register.generator("shop:vintage", Vintage)
+register.generator("shop:typed", Typed)
+register.generator("shop:named", Named)
+register.generator("shop:listed", Listed)
+register.generator("shop:infinite", Infinite)
 register.source_group("shop:badge", ImageFieldSourceGroup(Product, "photo"))
 register.source_group("shop:vintage", ImageFieldSourceGroup(Product, "photo"))
+register.source_group("shop:typed", ImageFieldSourceGroup(Product, "photo"))
+register.source_group("shop:named", ImageFieldSourceGroup(Product, "photo"))
 register.source_group("shop:framed", BannerFiles())
 register.source_group("shop:square", BannerFiles())
