@@ -364,6 +364,16 @@ def main(argv):
         if rc != 0:
             raise Failure("ikgen check of the empty project exited %d:\n%s" % (rc, err))
 
+    def export_refuses():
+        out = os.path.join(t.site, "refused.yaml")
+        for what, env, needle in (
+                ("an object storage", {"SAMPLE_SITE_STORAGE": "sitecfg.storage.ObjectStorage"}, "FileSystemStorage"),
+                ("a custom namer", {"SAMPLE_SITE_NAMER": "sitecfg.storage.own_namer"}, "IMAGEKIT_SPEC_CACHEFILE_NAMER")):
+            rc, _, err = t.run([PYTHON, "manage.py", "ikgen_export", "-o", out], env=t.env(**env), check=False)
+            if rc != 2 or needle not in err or os.path.exists(out):
+                raise Failure("with %s the export exited %d (expected 2, nothing written, naming %s):\n%s"
+                              % (what, rc, needle, err))
+
     ok = t.check("site: database rows and images", setup)
     ok = ok and t.check("export: ikgen_export writes the project, lists what it leaves to imagekit", export)
     if ok:
@@ -374,6 +384,7 @@ def main(argv):
         t.check("render: templates render through the backend with no storage I/O; <img> sizes right",
                 render_without_storage_io)
         t.check("pixels: within 30 dB PSNR of imagekit's own rendering", pixels_match_imagekit)
+    t.check("export: refuses (exit 2, nothing written) an object storage and a custom namer", export_refuses)
     t.check("probes: a hand-edited spec is refused with file:line:col", edited_spec_refused)
     t.check("backend: a file missing from the state is generated now by `ikgen generate`", backend_generates_now)
     t.check("backend: deferred generation returns at once, the file appears later", backend_defers)

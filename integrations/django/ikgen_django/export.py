@@ -261,6 +261,8 @@ def describe_spec(spec_id, generator, default_storage, defaults):
             return generator_registry.get(spec_id, source=source)
         except TypeError as error:
             raise Unsupported("cannot be built from a source alone: %s" % error)
+        except Exception as error:
+            raise Unsupported("building it for a probe source failed: %s: %s" % (type(error).__name__, error))
 
     first, second = make(ProbeSource(_fresh_str(PROBE_SOURCES[0]))), make(ProbeSource(_fresh_str(PROBE_SOURCES[1])))
     storage = first.cachefile_storage

@@ -18,7 +18,7 @@ TEMPLATES = [{
 }]
 MEDIA_ROOT = str(BASE_DIR / "media")
 MEDIA_URL = "/media/"
-DEFAULT_FILE_STORAGE = "sitecfg.storage.CountingStorage"
+DEFAULT_FILE_STORAGE = os.environ.get("SAMPLE_SITE_STORAGE", "sitecfg.storage.CountingStorage")
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
 IMAGEKIT_DEFAULT_CACHEFILE_BACKEND = os.environ.get("SAMPLE_SITE_BACKEND", "ikgen_django.backends.IkgenCacheFileBackend")
