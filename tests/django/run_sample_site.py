@@ -194,7 +194,7 @@ def main(argv):
             if exported + ":" in err:
                 raise Failure("%s was left to imagekit:\n%s" % (exported, err))
         text = open(project, encoding="utf-8").read()
-        for needle in ('!runtime "tl"', "&v0 [0.5, 0.25]", "*v0", "anchor: !list [0.3, 0.7]", "color: 1e+16", "sharpness: 1e-05", "brightness: 1,", "hash: imagekit", 'thumbnail: "120x80"',
+        for needle in ('!runtime "tl"', "&v0 [0.5, 0.25]", "*v0", "anchor: !list [0.3, 0.7]", "{ProcessorPipeline: [{ResizeToFit", "color: 1e+16", "sharpness: 1e-05", "brightness: 1,", "hash: imagekit", 'thumbnail: "120x80"',
                        'thumbnail: "60x"', "crop: 0", "sources_from:"):
             if needle not in text:
                 raise Failure("the project lacks %r:\n%s" % (needle, text))
@@ -374,6 +374,12 @@ def main(argv):
                 raise Failure("with %s the export exited %d (expected 2, nothing written, naming %s):\n%s"
                               % (what, rc, needle, err))
 
+    def unit_tests():
+        rc, out, err = t.run([PYTHON, os.path.join(HERE, "test_values.py")], env=dict(os.environ), cwd=HERE, check=False)
+        if rc != 0:
+            raise Failure("tests/django/test_values.py failed:\n" + err[-3000:])
+
+    t.check("unit: typed YAML values and identities (tests/django/test_values.py)", unit_tests)
     ok = t.check("site: database rows and images", setup)
     ok = ok and t.check("export: ikgen_export writes the project, lists what it leaves to imagekit", export)
     if ok:

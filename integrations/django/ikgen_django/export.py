@@ -31,7 +31,7 @@ from imagekit.utils import autodiscover, get_nonabstract_descendants, get_single
 
 from . import settings as ikgen_settings
 from .templates_scan import scan_templates
-from .values import Map, Rebuilder, Scalar, Str, Unsupported, ValueWriter, emit, quote
+from .values import Map, Rebuilder, Scalar, Seq, Str, Unsupported, ValueWriter, emit, quote
 
 SIDECAR = "ikgen-django.json"
 SOURCES_DIR = "ikgen-sources"
@@ -140,8 +140,19 @@ def _check_colour(value, where):
         raise Unsupported("%s: colour %r is a %s" % (where, value, type(value).__name__))
 
 
-def _processor_node(processor, writer, defaults, where):
+def _processor_node(processor, writer, defaults, where, depth=0):
     cls = type(processor)
+    if cls.__name__ == "ProcessorPipeline" and cls.__module__ == "pilkit.processors.base":
+        if vars(processor):
+            raise Unsupported("%s: a ProcessorPipeline with attributes %r" % (where, sorted(vars(processor))))
+        if depth >= 16:
+            raise Unsupported("%s: ProcessorPipeline nested more than 16 deep" % where)
+        items = Seq([], "tuple")
+        entry = writer.processor_entry(processor, items)
+        if isinstance(entry, Map):
+            items.items = [_processor_node(p, writer, defaults, "%s[%d]" % (where, i), depth + 1)
+                           for i, p in enumerate(processor)]
+        return entry
     if cls.__name__ not in PROCESSORS.get(cls.__module__, ()):
         raise Unsupported("%s: processor %s.%s is not one of pilkit's built-in processors"
                           % (where, cls.__module__, cls.__qualname__))
@@ -189,34 +200,53 @@ def _signature(spec):
     return hashers.pickle([spec.processors, spec.format, spec.options, spec.autoconvert])
 
 
-def _rebuild_hash(source_name, entries, format_node, options_node, autoconvert):
+def _rebuild_processor(entry, rebuild, defaults):
+    """The processor object ikgen's rules say one YAML entry stands for."""
+    if not isinstance(entry, Map):
+        return rebuild.value(entry)  # an alias: the same object
+    name, params = entry.pairs[0]
+    if name == "ProcessorPipeline":
+        from pilkit.processors.base import ProcessorPipeline
+
+        obj = ProcessorPipeline()
+        rebuild.remember(entry, obj)
+        obj.extend(_rebuild_processor(item, rebuild, defaults) for item in params.items)
+        return obj
+    cls = _PROCESSOR_CLASSES[name]
+    obj = cls.__new__(cls)
+    # Omitted attributes take pilkit's shared default objects.
+    state = {attr: value for (owner, attr), value in defaults.items() if owner == name}
+    for attr, node in params.pairs:
+        value = rebuild.value(node)
+        if name == "AddBorder" and attr == "thickness":
+            sides = (value,) * 4 if isinstance(value, int) else tuple(value)
+            state.update(zip(("top", "right", "bottom", "left"), sides))
+            continue
+        state[sys.intern(attr)] = value
+    obj.__dict__.update(state)
+    return rebuild.remember(entry, obj)
+
+
+def _rebuild_hash(source_name, entries, format_node, options_node, autoconvert, defaults):
     """The md5 imagekit would compute for the objects ikgen's rules give these nodes."""
     rebuild = Rebuilder()
-    processors = []
-    for cls, entry in entries:
-        if not isinstance(entry, Map):
-            processors.append(rebuild.value(entry))
-            continue
-        obj = cls.__new__(cls)
-        params = entry.pairs[0][1]
-        state = {}
-        # Omitted attributes take pilkit's shared default objects.
-        defaults = _pilkit_default_objects()
-        for (owner, attr), value in defaults.items():
-            if owner == cls.__name__:
-                state[attr] = value
-        for attr, node in params.pairs:
-            value = rebuild.value(node)
-            if cls.__name__ == "AddBorder" and attr == "thickness":
-                sides = (value,) * 4 if isinstance(value, int) else tuple(value)
-                state.update(zip(("top", "right", "bottom", "left"), sides))
-                continue
-            state[sys.intern(attr)] = value
-        obj.__dict__.update(state)
-        processors.append(rebuild.remember(entry, obj))
+    processors = [_rebuild_processor(entry, rebuild, defaults) for entry in entries]
     fmt = rebuild.value(format_node) if format_node is not None else None
     options = rebuild.value(options_node) if options_node is not None else None
     return hashers.pickle([source_name, processors, fmt, options, autoconvert])
+
+
+def _processor_classes():
+    import importlib
+
+    classes = {}
+    for module, names in PROCESSORS.items():
+        loaded = importlib.import_module(module)
+        classes.update((name, getattr(loaded, name)) for name in names)
+    return classes
+
+
+_PROCESSOR_CLASSES = _processor_classes()
 
 
 @dataclass
@@ -309,7 +339,8 @@ def describe_spec(spec_id, generator, default_storage, defaults):
 
     # Self-check: the YAML, read under ikgen's rules, must pickle exactly as the real spec.
     expected = first.get_hash()
-    if _rebuild_hash(first.source.name, entries, format_node, options_node, autoconvert) != expected:
+    if _rebuild_hash(first.source.name, [e for _, e in entries], format_node, options_node, autoconvert,
+                     defaults) != expected:
         raise Unsupported("the objects' identities cannot be stated in ikgen's YAML (the pickle's back references "
                           "differ from what anchors and !runtime can say)")
 

@@ -86,7 +86,7 @@ def names():
                 if file.name:
                     out.append({"what": "%s.%s" % (label, field), "source": file.generator.source.name, "file": file.name})
     for row in apps.get_model("shop.Product").objects.exclude(photo="").order_by("pk"):
-        for spec_id in ("shop:badge", "shop:typed"):
+        for spec_id in ("shop:badge", "shop:typed", "shop:piped"):
             spec = generator_registry.get(spec_id, source=row.photo)
             out.append({"what": spec_id, "source": row.photo.name, "file": ImageCacheFile(spec).name})
     for banner in BANNERS:

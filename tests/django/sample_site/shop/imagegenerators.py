@@ -6,6 +6,7 @@ from django.core.files.base import File
 from imagekit import ImageSpec, register
 from imagekit.processors import Adjust, AddBorder, Crop, MakeOpaque, ResizeCanvas, ResizeToFill, ResizeToFit, Thumbnail
 from imagekit.specs.sourcegroups import ImageFieldSourceGroup
+from pilkit.processors.base import ProcessorPipeline
 
 from .models import Product
 
@@ -49,6 +50,12 @@ class Infinite(ImageSpec):
     processors = [Adjust(brightness=float("inf"))]
 
 
+class Piped(ImageSpec):
+    # A ProcessorPipeline inside the list (pickled as a list subclass).
+    processors = [ProcessorPipeline([ResizeToFit(90, 90), Adjust(color=0.5)]), ResizeCanvas(100, 100)]
+    format = "PNG"
+
+
 class Named(ImageSpec):
     # A colour name: pilkit takes it, ikgen does not (left to imagekit).
     processors = [ResizeToFit(50, 50, mat_color="red")]
@@ -84,9 +91,11 @@ register.generator("shop:typed", Typed)
 register.generator("shop:named", Named)
 register.generator("shop:listed", Listed)
 register.generator("shop:infinite", Infinite)
+register.generator("shop:piped", Piped)
 register.source_group("shop:badge", ImageFieldSourceGroup(Product, "photo"))
 register.source_group("shop:vintage", ImageFieldSourceGroup(Product, "photo"))
 register.source_group("shop:typed", ImageFieldSourceGroup(Product, "photo"))
 register.source_group("shop:named", ImageFieldSourceGroup(Product, "photo"))
+register.source_group("shop:piped", ImageFieldSourceGroup(Product, "photo"))
 register.source_group("shop:framed", BannerFiles())
 register.source_group("shop:square", BannerFiles())
