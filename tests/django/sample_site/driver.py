@@ -89,6 +89,9 @@ def names():
         for spec_id in ("shop:badge", "shop:typed", "shop:piped"):
             spec = generator_registry.get(spec_id, source=row.photo)
             out.append({"what": spec_id, "source": row.photo.name, "file": ImageCacheFile(spec).name})
+    for row in apps.get_model("shop.Profile").objects.order_by("pk"):
+        spec = generator_registry.get("shop:square", source=row.avatar)
+        out.append({"what": "shop:square", "source": row.avatar.name, "file": ImageCacheFile(spec).name})
     for banner in BANNERS:
         for spec_id in ("shop:framed", "shop:square"):
             spec = generator_registry.get(spec_id, source=File(None, name=banner))

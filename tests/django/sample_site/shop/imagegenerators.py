@@ -83,6 +83,16 @@ class BannerFiles(object):
             yield File(None, name="banners/" + name)
 
 
+def avatar_squares():
+    """Cache files registered directly (imagekit.register.cachefiles), not through a source group."""
+    from imagekit.cachefiles import LazyImageCacheFile
+
+    from .models import Profile
+
+    for profile in Profile.objects.all():
+        yield LazyImageCacheFile("shop:square", source=profile.avatar)
+
+
 register.generator("shop:badge", Badge)
 register.generator("shop:framed", Framed)
 register.generator("shop:square", Square)
@@ -99,3 +109,4 @@ register.source_group("shop:named", ImageFieldSourceGroup(Product, "photo"))
 register.source_group("shop:piped", ImageFieldSourceGroup(Product, "photo"))
 register.source_group("shop:framed", BannerFiles())
 register.source_group("shop:square", BannerFiles())
+register.cachefiles("shop:square", avatar_squares)
