@@ -180,8 +180,13 @@ def main(argv):
         t.driver("populate", wallpaper)
 
     def export():
-        rc, out, err = t.run([PYTHON, "manage.py", "ikgen_export", "-o", project])
-        context["export_err"] = err
+        rc, out, err = t.run([PYTHON, "manage.py", "ikgen_export", "-o", project], check=False)
+        if rc == 2 and any(p.search(err) for p in MISSING_FEATURE):
+            raise Skip("this ikgen cannot load the exported specs: " + err.strip().splitlines()[-1])
+        if rc != 0:
+            raise Failure("ikgen_export exited %d:\n%s%s" % (rc, out, err))
+        if not re.search(r"shop:matted: ikgen refuses it: .*mat_color", err):
+            raise Failure("the spec ikgen refuses (shop:matted) is not left to imagekit with ikgen's reason:\n" + err)
         if "shop:vintage" not in err or "Sepia" not in err:
             raise Failure("the custom processor spec shop:vintage is not reported on stderr:\n" + err)
         if "shop:infinite" not in err:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.core.files.base import File
 from django.core.files.storage import FileSystemStorage
 from django.db import models
@@ -56,7 +56,9 @@ COLOUR_PARAMS = {
     "Reflection": ("background_color",),
 }
 FORMATS = {"JPEG", "PNG", "WEBP"}
-OPTIONS = {"quality", "progressive", "optimize", "compress_level", "lossless"}
+OPTION_FORMATS = {"quality": ("JPEG", "WEBP"), "progressive": ("JPEG",), "optimize": ("JPEG", "PNG"),
+                  "compress_level": ("PNG",), "lossless": ("WEBP",)}
+OPTIONS = set(OPTION_FORMATS)
 
 PROBE_SOURCES = ("ikgen-probe/photo.jpg", "ikgen-probe/\u00e4 b\"c\\d\ne.JPG")
 
@@ -313,7 +315,6 @@ def describe_spec(spec_id, generator, default_storage, defaults):
     entries = []
     for index, processor in enumerate(first.processors):
         entries.append((type(processor), _processor_node(processor, writer, defaults, "processors[%d]" % index)))
-    where = ""
 
     fmt = first.format
     format_node = None
@@ -332,6 +333,16 @@ def describe_spec(spec_id, generator, default_storage, defaults):
                               % (", ".join(unknown), ", ".join(sorted(OPTIONS))))
         if options and fmt is None:
             raise Unsupported("options without a format (ikgen checks options against the spec's format)")
+        for key, value in options.items():
+            formats = OPTION_FORMATS[key]
+            if fmt.upper() not in formats:
+                raise Unsupported("option %s applies to %s, not to format %s" % (key, " and ".join(formats), fmt))
+            if key in ("progressive", "optimize", "lossless") and type(value) is not bool:
+                raise Unsupported("option %s is %r; ikgen takes true or false" % (key, value))
+            if key == "quality" and (type(value) is not int or not 1 <= value <= 100):
+                raise Unsupported("option quality is %r; ikgen takes an int 1..100" % (value,))
+            if key == "compress_level" and (type(value) is not int or not 0 <= value <= 9):
+                raise Unsupported("option compress_level is %r; ikgen takes an int 0..9" % (value,))
         options_node = writer.node(options, "options")
     autoconvert = first.autoconvert
     if type(autoconvert) not in (bool, int, float) and autoconvert is not None:
@@ -552,9 +563,64 @@ def thumbnail_fields(report):
     return fields
 
 
+# --- asking ikgen ------------------------------------------------------------------------------
+
+def _header_lines(root, cache_dir, namer, state=None):
+    lines = ["storage:", "  root: %s" % quote(root), "cache:", "  dir: %s" % quote(cache_dir),
+             "  namer: %s" % namer, "  hash: imagekit"]
+    if state:
+        lines.append("  state: %s" % quote(state))
+    return lines
+
+
+def keep_what_ikgen_loads(specs, cache_dir, namer, binary, report):
+    """The specs ikgen loads (probes included); the others are left to imagekit with ikgen's reason.
+
+    ikgen reads the specs, without sources, from an empty storage root in a temporary directory:
+    one ``ikgen check`` per refused spec plus one, each refusal naming the spec by its line.
+    """
+    import re
+    import subprocess
+
+    remaining = list(specs)
+    with tempfile.TemporaryDirectory(prefix="ikgen-export-check-") as folder:
+        os.mkdir(os.path.join(folder, "media"))
+        path = os.path.join(folder, "spec.yaml")
+        while remaining:
+            lines = _header_lines(os.path.join(folder, "media"), cache_dir, namer, "state.sqlite") + ["specs:"]
+            ranges = []
+            for spec in remaining:
+                ranges.append((len(lines) + 1, len(lines) + len(spec.lines), spec))
+                lines.extend(spec.lines)
+            lines += ["source_groups:", "  - id: \"ikgen-export-check\"",
+                      "    specs: [%s]" % ", ".join(quote(s.id) for s in remaining),
+                      "    include: [\"ikgen-export-check/*\"]"]
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write("\n".join(lines) + "\n")
+            try:
+                done = subprocess.run([binary, "check", "-c", path], stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.PIPE, timeout=300)
+            except (OSError, subprocess.TimeoutExpired) as error:
+                report.notes.append("the project was not checked by ikgen (%s): %s" % (binary, error))
+                return remaining
+            err = done.stderr.decode("utf-8", "replace")
+            if done.returncode != 2:
+                if done.returncode not in (0, 1):
+                    report.notes.append("ikgen check of the specs exited %d: %s" % (done.returncode, err.strip()))
+                return remaining
+            match = re.search(re.escape(path) + r":(\d+):\d+: (.*)", err)
+            line = int(match.group(1)) if match else 0
+            refused = next((spec for first, last, spec in ranges if first <= line <= last), None)
+            if refused is None:
+                raise ExportError("ikgen (%s) refuses the exported project: %s" % (binary, err.strip()))
+            report.left_to_imagekit.append((refused.id, "ikgen refuses it: " + match.group(2)))
+            remaining.remove(refused)
+    return remaining
+
+
 # --- the project -------------------------------------------------------------------------------
 
-def export_project(path, scan=True):
+def export_project(path, scan=True, check=True):
     autodiscover()
     report = ExportReport(path=os.path.abspath(path))
     root, default_storage = storage_root()
@@ -605,6 +671,15 @@ def export_project(path, scan=True):
                     specs.append(entry)
                     thumbnail_ids.append(entry.id)
 
+    if check and specs:
+        try:
+            binary = ikgen_settings.binary()
+        except ImproperlyConfigured as error:
+            report.notes.append("the specs were not checked by ikgen: %s" % error)
+        else:
+            specs = keep_what_ikgen_loads(specs, cache_dir, namer, binary, report)
+            thumbnail_ids = [i for i in thumbnail_ids if any(s.id == i for s in specs)]
+
     exported = {s.id for s in specs}
     groups = collect_groups(report)
     if thumbnail_ids:
@@ -650,13 +725,7 @@ def export_project(path, scan=True):
         "# Written by `manage.py ikgen_export` from the Django settings %s." % quote(
             os.environ.get("DJANGO_SETTINGS_MODULE", "?")),
         "# Do not edit: change the site's specs and export again. Probes let ikgen check its names.",
-        "storage:",
-        "  root: %s" % quote(root),
-        "cache:",
-        "  dir: %s" % quote(cache_dir),
-        "  namer: %s" % namer,
-        "  hash: imagekit",
-    ]
+    ] + _header_lines(root, cache_dir, namer)
     if specs:
         lines.append("specs:")
         for s in specs:

@@ -56,6 +56,13 @@ class Piped(ImageSpec):
     format = "PNG"
 
 
+class Matted(ImageSpec):
+    # The export's own checks pass it; ikgen refuses it (a mat needs both sizes), so the export,
+    # which has ikgen load every spec, leaves it to imagekit instead of writing a broken project.
+    processors = [ResizeToFit(50, None, mat_color="#ffffff")]
+    format = "JPEG"
+
+
 class Named(ImageSpec):
     # A colour name: pilkit takes it, ikgen does not (left to imagekit).
     processors = [ResizeToFit(50, 50, mat_color="red")]
@@ -102,11 +109,13 @@ register.generator("shop:named", Named)
 register.generator("shop:listed", Listed)
 register.generator("shop:infinite", Infinite)
 register.generator("shop:piped", Piped)
+register.generator("shop:matted", Matted)
 register.source_group("shop:badge", ImageFieldSourceGroup(Product, "photo"))
 register.source_group("shop:vintage", ImageFieldSourceGroup(Product, "photo"))
 register.source_group("shop:typed", ImageFieldSourceGroup(Product, "photo"))
 register.source_group("shop:named", ImageFieldSourceGroup(Product, "photo"))
 register.source_group("shop:piped", ImageFieldSourceGroup(Product, "photo"))
+register.source_group("shop:matted", ImageFieldSourceGroup(Product, "photo"))
 register.source_group("shop:framed", BannerFiles())
 register.source_group("shop:square", BannerFiles())
 register.cachefiles("shop:square", avatar_squares)

@@ -22,6 +22,8 @@ class Command(BaseCommand):
                             % "BASE_DIR/ikgen.yaml")
         parser.add_argument("--strict", action="store_true",
                             help="exit 1 when any spec or template tag is left to imagekit")
+        parser.add_argument("--no-check", action="store_true",
+                            help="do not have ikgen (IKGEN_BINARY) load the specs to leave those it refuses to imagekit")
         parser.add_argument("--no-templates", action="store_true",
                             help="do not look for {% thumbnail 'WxH' %} sizes in the templates")
 
@@ -30,7 +32,7 @@ class Command(BaseCommand):
         if not os.path.isdir(os.path.dirname(path)):
             raise CommandError("%s: the directory does not exist; create it or pass another -o" % path, returncode=2)
         try:
-            report = export_project(path, scan=not options["no_templates"])
+            report = export_project(path, scan=not options["no_templates"], check=not options["no_check"])
         except ExportError as error:
             raise CommandError("nothing written: %s" % error, returncode=2)
         for where, reason in report.left_to_imagekit:
