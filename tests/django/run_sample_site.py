@@ -120,11 +120,19 @@ def state_rows(path):
         return {row[2]: row for row in db.execute("SELECT generator, source, cache_name, width, height FROM cache_files")}
 
 
-def psnr_on_white(path_a, path_b):
+# Specs ending in MakeOpaque: ikgen's result is opaque where pilkit leaves the alpha translucent
+# (README "Differences": "the colour channels are pilkit's"), so their colour channels are compared.
+OPAQUE_SPECS = {"shop:badge"}
+
+
+def psnr_on_white(path_a, path_b, drop_alpha=False):
     from PIL import Image
 
     def load(path):
         with Image.open(path) as image:
+            if drop_alpha:
+                return image.convert("RGBA").convert("RGB") if image.mode != "RGBA" else Image.merge(
+                    "RGB", image.split()[:3])
             image = image.convert("RGBA")
             white = Image.new("RGBA", image.size, (255, 255, 255, 255))
             return Image.alpha_composite(white, image).convert("RGB")
@@ -267,15 +275,16 @@ def main(argv):
         for item in rendered:
             if item["imagekit"] != item["ikgen"]:
                 raise Failure("imagekit names %r what ikgen recorded as %r" % (item["imagekit"], item["ikgen"]))
-            value, size = psnr_on_white(os.path.join(t.media, item["ikgen"]), item["imagekit_path"])
+            value, size = psnr_on_white(os.path.join(t.media, item["ikgen"]), item["imagekit_path"],
+                                        drop_alpha=item["generator"] in OPAQUE_SPECS)
             if value is None:
                 raise Failure("%s (%s): ikgen's size %s, imagekit's %s" % (item["ikgen"], item["generator"], *size))
             if value < worst[0]:
                 worst = (value, item)
             if value < 30:
                 raise Failure("%s (%s, %s): PSNR %.1f dB < 30" % (item["ikgen"], item["generator"], item["source"], value))
-        print("        %d files compared, lowest PSNR %.1f dB (%s)" % (len(rendered), worst[0],
-                                                                        worst[1]["generator"] if worst[1] else "-"))
+        print("        %d files compared, lowest PSNR %.1f dB (%s, %r)" % (
+            len(rendered), worst[0], worst[1]["generator"] if worst[1] else "-", worst[1]["source"] if worst[1] else "-"))
 
     def namers_agree():
         for namer in NAMERS:

@@ -46,6 +46,7 @@ class IkgenCacheFileBackend:
     """imagekit cache file backend: ikgen's state store for existence and sizes, ikgen to generate."""
 
     mode = None  # None: the IKGEN_GENERATE setting
+    max_deferred = 4  # background `ikgen generate` processes at most, per web process
 
     def __init__(self):
         from .dimensions import install_dimensions_descriptor
@@ -173,6 +174,8 @@ class IkgenCacheFileBackend:
                     del self.running[key]
             if name in self.running:
                 return
+            if len(self.running) >= self.max_deferred:
+                return  # the file stays falsy; a later request starts it (cron/CI makes it anyway)
             try:
                 self.running[name] = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                                       stderr=subprocess.DEVNULL, start_new_session=True)
