@@ -69,8 +69,11 @@ class Run:
 
     def env(self, **extra):
         env = dict(os.environ)
+        # SAMPLE_SITE_IMAGEKIT: a directory holding another django-imagekit's `imagekit` package
+        # (e.g. 5.0 from its git repository), used instead of Debian's 4.1.
+        other = [os.environ["SAMPLE_SITE_IMAGEKIT"]] if os.environ.get("SAMPLE_SITE_IMAGEKIT") else []
         env.update(SAMPLE_SITE_ROOT=self.site, SAMPLE_SITE_IKGEN=self.ikgen,
-                   PYTHONPATH=INTEGRATION + os.pathsep + self.site, PYTHONDONTWRITEBYTECODE="1")
+                   PYTHONPATH=os.pathsep.join(other + [INTEGRATION, self.site]), PYTHONDONTWRITEBYTECODE="1")
         env.pop("DJANGO_SETTINGS_MODULE", None)
         env.update(extra)
         return env
@@ -201,8 +204,10 @@ def main(argv):
             raise Failure("the infinite factor of shop:infinite is not reported on stderr:\n" + err)
         if "shop:named" not in err or "'red'" not in err:
             raise Failure("the colour name of shop:named is not reported on stderr:\n" + err)
-        if "anchor='tr'" not in err or "size" not in err:
-            raise Failure("the {% thumbnail %} tags left to imagekit are not reported:\n" + err)
+        text = open(project, encoding="utf-8").read()
+        # imagekit 4.1 cannot render anchor='tr' (its SafeString pickle recurses); 5 makes it a str.
+        if "variable 'size'" not in err or not ("anchor='tr'" in err or 'anchor: !runtime "tr"' in text):
+            raise Failure("the {% thumbnail %} tags are neither exported nor reported:\n" + err)
         for exported in ("shop:badge", "shop:framed", "shop:product:corner"):
             if exported + ":" in err:
                 raise Failure("%s was left to imagekit:\n%s" % (exported, err))
@@ -368,7 +373,7 @@ def main(argv):
         env = t.env(SAMPLE_SITE_ROOT=empty, SAMPLE_SITE_EMPTY="1")
         shutil.copytree(os.path.join(HERE, "sample_site", "sitecfg"), os.path.join(empty, "sitecfg"))
         shutil.copy(os.path.join(HERE, "sample_site", "manage.py"), empty)
-        env["PYTHONPATH"] = INTEGRATION + os.pathsep + empty
+        env["PYTHONPATH"] = env["PYTHONPATH"].replace(t.site, empty)
         t.run([PYTHON, "manage.py", "ikgen_export", "-o", os.path.join(empty, "ikgen.yaml"), "--strict"],
               env=env, cwd=empty)
         text = open(os.path.join(empty, "ikgen.yaml"), encoding="utf-8").read()
@@ -389,7 +394,8 @@ def main(argv):
                               % (what, rc, needle, err))
 
     def unit_tests():
-        rc, out, err = t.run([PYTHON, os.path.join(HERE, "test_values.py")], env=dict(os.environ), cwd=HERE, check=False)
+        env = dict(os.environ, PYTHONPATH=t.env()["PYTHONPATH"])
+        rc, out, err = t.run([PYTHON, os.path.join(HERE, "test_values.py")], env=env, cwd=HERE, check=False)
         if rc != 0:
             raise Failure("tests/django/test_values.py failed:\n" + err[-3000:])
 
@@ -412,8 +418,9 @@ def main(argv):
 
     failed = [r for r in t.results if r[0] == "FAIL"]
     skipped = [r for r in t.results if r[0] == "SKIPPED"]
-    print("%d passed, %d failed, %d skipped (ikgen: %s)" % (
-        len(t.results) - len(failed) - len(skipped), len(failed), len(skipped), ikgen))
+    print("%d passed, %d failed, %d skipped (ikgen: %s%s)" % (
+        len(t.results) - len(failed) - len(skipped), len(failed), len(skipped), ikgen,
+        "; imagekit from " + os.environ["SAMPLE_SITE_IMAGEKIT"] if os.environ.get("SAMPLE_SITE_IMAGEKIT") else ""))
     if keep or failed:
         print("kept %s" % root)
     else:

@@ -120,7 +120,10 @@ def spec_for(generator_id, source):
         kwargs = {}
         for part in parts[1:]:
             key, value = part.split("=", 1)
-            kwargs[key] = json.loads(value.lower()) if value not in ("None",) else None
+            try:
+                kwargs[key] = json.loads(value.lower()) if value != "None" else None
+            except ValueError:
+                kwargs[key] = value  # a str, built at run time as imagekit 5's tag makes it
         return generator_registry.get("imagekit:thumbnail", source=source, width=width, height=height, **kwargs)
     return generator_registry.get(generator_id, source=source)
 
