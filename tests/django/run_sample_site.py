@@ -106,8 +106,9 @@ class Run:
             self.results.append(("SKIPPED", name, str(skip)))
         except Failure as failure:
             self.results.append(("FAIL", name, str(failure)))
-        except Exception as error:  # a bug in the test or the site: a failure, with its traceback
+        except Exception:  # a bug in the test or the site: a failure, with its traceback
             import traceback
+
             self.results.append(("FAIL", name, traceback.format_exc()))
         else:
             self.results.append(("PASS", name, ""))
@@ -169,10 +170,11 @@ def main(argv):
         print("FAIL    %s is not an executable ikgen" % ikgen)
         return 1
     try:
-        import django  # noqa: F401
         import importlib.util
-        if importlib.util.find_spec("imagekit") is None or importlib.util.find_spec("PIL") is None:
-            raise ImportError("imagekit or PIL not found")
+
+        for module in ("django", "imagekit", "PIL", "yaml"):
+            if importlib.util.find_spec(module) is None:
+                raise ImportError("no module %s" % module)
     except ImportError as error:
         print("FAIL    this Python (%s) lacks Django/imagekit (%s); run it with /usr/bin/python3" % (sys.executable, error))
         return 1

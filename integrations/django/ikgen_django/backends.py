@@ -18,7 +18,6 @@ Set ``IMAGEKIT_DEFAULT_CACHEFILE_BACKEND = "ikgen_django.backends.IkgenCacheFile
 
 import json
 import logging
-import os
 import subprocess
 import threading
 

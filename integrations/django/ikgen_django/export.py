@@ -31,7 +31,7 @@ from imagekit.utils import autodiscover, get_nonabstract_descendants, get_single
 
 from . import settings as ikgen_settings
 from .templates_scan import scan_templates
-from .values import Map, Rebuilder, Scalar, Seq, Str, Unsupported, ValueWriter, emit, quote
+from .values import Map, Rebuilder, Scalar, Seq, Unsupported, ValueWriter, emit, quote
 
 SIDECAR = "ikgen-django.json"
 SOURCES_DIR = "ikgen-sources"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.template import engines
 from django.template.backends.django import DjangoTemplates
-from django.template.base import Lexer, TokenType, Variable, VariableDoesNotExist
+from django.template.base import Lexer, TokenType, Variable
 from django.template.utils import get_app_template_dirs
 from django.utils.safestring import SafeData
 
