@@ -369,6 +369,19 @@ def main(argv):
             time.sleep(0.2)
         raise Failure("the deferred files never appeared: %r" % names)
 
+    def backend_never():
+        pk = t.driver("add-product", "products/never.jpg")["pk"]
+        result = t.driver("render-one", str(pk), SAMPLE_SITE_GENERATE="never")
+        if result["io_calls"]:
+            raise Failure("rendering made storage I/O calls: %r" % result["io_calls"])
+        if any(result["truthy"].values()):
+            raise Failure("files nobody generated are truthy: %r" % result["truthy"])
+        time.sleep(1)
+        rows = state_rows(state)
+        made = [n for n in result["names"].values() if n in rows or os.path.exists(os.path.join(t.media, n))]
+        if made:
+            raise Failure("IKGEN_GENERATE = \"never\" generated %r" % made)
+
     def empty_site():
         empty = os.path.join(root, "empty")
         os.makedirs(os.path.join(empty, "media"))
@@ -416,6 +429,8 @@ def main(argv):
     t.check("probes: a hand-edited spec is refused with file:line:col", edited_spec_refused)
     t.check("backend: a file missing from the state is generated now by `ikgen generate`", backend_generates_now)
     t.check("backend: deferred generation returns at once, the file appears later", backend_defers)
+    t.check("backend: with IKGEN_GENERATE = \"never\" a page renders, nothing is generated, files are falsy",
+            backend_never)
     t.check("export: a site with no specs exports an empty project ikgen loads", empty_site)
 
     failed = [r for r in t.results if r[0] == "FAIL"]
