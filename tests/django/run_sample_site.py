@@ -72,8 +72,14 @@ class Run:
         # SAMPLE_SITE_IMAGEKIT: a directory holding another django-imagekit's `imagekit` package
         # (e.g. 5.0 from its git repository), used instead of Debian's 4.1.
         other = [os.environ["SAMPLE_SITE_IMAGEKIT"]] if os.environ.get("SAMPLE_SITE_IMAGEKIT") else []
-        env.update(SAMPLE_SITE_ROOT=self.site, SAMPLE_SITE_IKGEN=self.ikgen,
-                   PYTHONPATH=os.pathsep.join(other + [INTEGRATION, self.site]), PYTHONDONTWRITEBYTECODE="1")
+        env.update(SAMPLE_SITE_ROOT=self.site, PYTHONPATH=os.pathsep.join(other + [INTEGRATION, self.site]),
+                   PYTHONDONTWRITEBYTECODE="1")
+        if os.path.basename(self.ikgen) == "ikgen":
+            # The site relies on the default IKGEN_BINARY ("ikgen" on PATH).
+            env["PATH"] = os.path.dirname(self.ikgen) + os.pathsep + env.get("PATH", "")
+            env.pop("SAMPLE_SITE_IKGEN", None)
+        else:
+            env["SAMPLE_SITE_IKGEN"] = self.ikgen
         env.pop("DJANGO_SETTINGS_MODULE", None)
         env.update(extra)
         return env

@@ -23,6 +23,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
 IMAGEKIT_DEFAULT_CACHEFILE_BACKEND = os.environ.get("SAMPLE_SITE_BACKEND", "ikgen_django.backends.IkgenCacheFileBackend")
 IMAGEKIT_SPEC_CACHEFILE_NAMER = os.environ.get("SAMPLE_SITE_NAMER", "imagekit.cachefiles.namers.source_name_as_path")
-IKGEN_BINARY = os.environ.get("SAMPLE_SITE_IKGEN")
+if os.environ.get("SAMPLE_SITE_IKGEN"):
+    IKGEN_BINARY = os.environ["SAMPLE_SITE_IKGEN"]  # else the default: "ikgen" on PATH
 IKGEN_GENERATE = os.environ.get("SAMPLE_SITE_GENERATE", "now")
 # IKGEN_PROJECT defaults to BASE_DIR / "ikgen.yaml"; IKGEN_THUMBNAIL_SOURCES to every ImageField.
