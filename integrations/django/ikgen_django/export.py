@@ -372,17 +372,19 @@ def _thumbnail_tag_file(use, source):
     from django.template import Context, Engine
 
     engine = Engine(libraries={"imagekit": "imagekit.templatetags.imagekit"})
-    template = engine.from_string("{%% load imagekit %%}{%% thumbnail %s ikgen_source %s as ikgen_file %%}"
-                                  % (use.tag_args.split(" ", 1)[0], " ".join(use.tag_args.split(" ")[1:])))
     context = Context({"ikgen_source": source})
-    node = next(n for n in template.nodelist if type(n).__name__ == "ThumbnailAssignmentNode")
     try:
+        template = engine.from_string("{%% load imagekit %%}{%% thumbnail %s ikgen_source %s as ikgen_file %%}"
+                                      % (use.tag_size, " ".join(use.tag_kwargs)))
+        node = next(n for n in template.nodelist if type(n).__name__ == "ThumbnailAssignmentNode")
         node.render(context)
         file = context["ikgen_file"]
         file.name  # noqa: B018 (the name is computed in __init__; imagekit 4.1 fails there)
     except RecursionError:
         raise Unsupported("imagekit itself cannot render this tag: pickling its SafeString anchor recurses "
                           "(imagekit < 5; imagekit 5 turns the anchor into a str)")
+    except Exception as error:
+        raise Unsupported("imagekit's tag fails on a probe source: %s: %s" % (type(error).__name__, error))
     return file
 
 
@@ -400,7 +402,7 @@ def thumbnail_spec(use):
     try:
         first = _thumbnail_tag_file(use, ProbeSource(_fresh_str(PROBE_SOURCES[0])))
     except Unsupported as error:
-        raise Unsupported("%s: {%% thumbnail %s %%}: %s" % (place, use.tag_args, error))
+        raise Unsupported("%s: {%% thumbnail %s %%}: %s" % (place, " ".join([use.tag_size] + use.tag_kwargs), error))
     processor = first.generator.processors[0]
     writer = ValueWriter("v")
     lines = ["  - id: %s" % quote(spec_id), "    thumbnail: %s" % quote(use.dimensions)]

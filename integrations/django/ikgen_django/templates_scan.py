@@ -26,7 +26,8 @@ class ThumbnailUse:
     height: object
     kwargs: dict  # anchor/crop/upscale with the Python values the template gives them
     dimensions: str
-    tag_args: str = ""  # the tag's size and keyword arguments as written, to run the real tag on probes
+    tag_size: str = ""  # the tag's size and keyword arguments as written, to run the real tag on probes
+    tag_kwargs: list = field(default_factory=list)
     places: list = field(default_factory=list)  # "path:line"
 
 
@@ -132,8 +133,8 @@ def _scan_token(token, place, result):
     key = (width, height, tuple(sorted((k, type(v).__name__, repr(v)) for k, v in values.items())))
     use = result.uses.get(key)
     if use is None:
-        tag_args = " ".join([args[-2]] + ["%s=%s" % (k, kwargs[k]) for k in sorted(kwargs)])
-        use = result.uses[key] = ThumbnailUse(width, height, values, "%sx%s" % (width or "", height or ""), tag_args)
+        use = result.uses[key] = ThumbnailUse(width, height, values, "%sx%s" % (width or "", height or ""), args[-2],
+                                              ["%s=%s" % (k, kwargs[k]) for k in sorted(kwargs)])
     use.places.append(place)
 
 
