@@ -230,6 +230,11 @@ def main(argv):
         rc, _, _ = t.run([PYTHON, "manage.py", "ikgen_export", "-o", project, "--strict"], check=False)
         if rc != 1:
             raise Failure("--strict exited %d, expected 1 (specs were left to imagekit)" % rc)
+        context["exported"] = True
+
+    def needs_export():
+        if not context.get("exported"):
+            raise Skip("needs the exported project (the export did not pass)")
 
     def generateimages():
         rc, out, err = t.ikgen_run("generateimages", "-c", project)
@@ -320,6 +325,7 @@ def main(argv):
                                   % (namer, spec_id, item["source"], item["file"], got))
 
     def edited_spec_refused():
+        needs_export()
         text = open(project, encoding="utf-8").read()
         lines = text.split("\n")
         start = lines.index('  - id: "shop:product:thumbnail"')
@@ -342,6 +348,7 @@ def main(argv):
         print("        " + err.strip().splitlines()[0])
 
     def needs_generate():
+        needs_export()
         _, out, err = t.run([t.ikgen, "--help"], check=False)
         if not re.search(r"^\s+generate\b(?!images)", out + err, re.M):
             raise Skip("this ikgen has no `generate` command (not in `ikgen --help`)")
@@ -376,6 +383,7 @@ def main(argv):
         raise Failure("the deferred files never appeared: %r" % names)
 
     def backend_never():
+        needs_export()
         pk = t.driver("add-product", "products/never.jpg")["pk"]
         result = t.driver("render-one", str(pk), SAMPLE_SITE_GENERATE="never")
         if result["io_calls"]:
