@@ -1,0 +1,160 @@
+#include "ikgen/python_value_reader.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <regex>
+
+#include "ikgen/error.hpp"
+
+namespace ikgen {
+namespace {
+
+bool identifier_like(const std::string& text) {
+  return std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+}
+
+// One code point below U+0100: CPython keeps a single object for each of these strings.
+bool one_latin1_char(const std::string& utf8) {
+  if (utf8.size() == 1) return true;
+  return utf8.size() == 2 && (static_cast<unsigned char>(utf8[0]) == 0xC2 || static_cast<unsigned char>(utf8[0]) == 0xC3);
+}
+
+bool valid_utf8(const std::string& text) {
+  try {
+    (void)pickle_protocol0(py_str(text));
+    return true;
+  } catch (const std::invalid_argument&) {
+    return false;
+  }
+}
+
+std::int64_t position_key(const YAML::Node& node) {
+  const YAML::Mark mark = node.Mark();
+  return (static_cast<std::int64_t>(mark.line) << 24) ^ mark.column;
+}
+
+const std::string k_core = "tag:yaml.org,2002:";
+
+} // namespace
+
+PyRef PythonValueReader::str_literal(const std::string& utf8) {
+  if (identifier_like(utf8) || one_latin1_char(utf8)) return py_interned(utf8);
+  return py_str(utf8);
+}
+
+PyRef PythonValueReader::find(const YAML::Node& node) const {
+  const auto bucket = m_seen.find(position_key(node));
+  if (bucket == m_seen.end()) return nullptr;
+  for (const auto& [seen, object] : bucket->second) {
+    if (seen.is(node)) return object;
+  }
+  return nullptr;
+}
+
+void PythonValueReader::remember(const YAML::Node& node, PyRef object) {
+  m_seen[position_key(node)].emplace_back(node, std::move(object));
+}
+
+void PythonValueReader::fail(const YAML::Node& node, const std::string& message) const {
+  const YAML::Mark mark = node.Mark();
+  if (mark.line < 0) throw Error(m_file + ": " + message);
+  throw Error(m_file + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + ": " + message);
+}
+
+PyRef PythonValueReader::value(const YAML::Node& node, const StrMapper& map_str) {
+  if (PyRef known = find(node)) return known;
+  PyRef object;
+  const std::string tag = node.Tag();
+  switch (node.Type()) {
+  case YAML::NodeType::Null:
+    object = py_none();
+    break;
+  case YAML::NodeType::Scalar:
+    object = scalar(node, map_str);
+    break;
+  case YAML::NodeType::Sequence: {
+    if (tag != "?" && tag != "!list" && tag != "!tuple" && tag != k_core + "seq") {
+      fail(node, "unknown tag \"" + tag + "\" on a list; use !tuple [..] (the default) or !list [..]");
+    }
+    std::vector<PyRef> items;
+    for (const auto& item : node) items.push_back(value(item, map_str));
+    object = tag == "!list" ? py_list(std::move(items)) : py_tuple(std::move(items));
+    break;
+  }
+  case YAML::NodeType::Map: {
+    if (tag != "?" && tag != k_core + "map") fail(node, "unknown tag \"" + tag + "\" on a mapping; a mapping is a dict");
+    std::vector<std::pair<PyRef, PyRef>> items;
+    for (const auto& entry : node) {
+      PyRef key = value(entry.first);
+      if (!std::holds_alternative<PyStr>(key->value)) {
+        fail(entry.first, "dict keys must be str here, got \"" + (entry.first.IsScalar() ? entry.first.Scalar() : std::string("a collection")) + "\"; quote the key");
+      }
+      items.emplace_back(std::move(key), value(entry.second));
+    }
+    object = py_dict(std::move(items));
+    break;
+  }
+  default:
+    fail(node, "a value is missing");
+  }
+  remember(node, object);
+  return object;
+}
+
+PyRef PythonValueReader::scalar(const YAML::Node& node, const StrMapper& map_str) {
+  const std::string& text = node.Scalar();
+  const std::string tag = node.Tag();
+  if (!valid_utf8(text)) fail(node, "\"" + text + "\" is not valid UTF-8");
+  const auto as_str = [&](PyRef str) {
+    if (map_str) {
+      if (PyRef mapped = map_str(text, node)) return mapped;
+    }
+    return str;
+  };
+  if (tag == "!runtime") return as_str(py_str(text)); // built at run time: a fresh object
+  if (tag == "!" || tag == k_core + "str") return as_str(str_literal(text));
+
+  static const std::regex k_int(R"([-+]?[0-9]+)");
+  static const std::regex k_float(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
+  static const std::regex k_inf(R"([-+]?\.(inf|Inf|INF))");
+  static const std::regex k_nan(R"(\.(nan|NaN|NAN))");
+  static const std::regex k_yaml11_bool(R"(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)");
+  static const std::regex k_other_number(R"([-+]?0[xXoObB][0-9a-fA-F_]+|[-+]?[0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?|[-+]?[0-9]+(:[0-5]?[0-9])+(\.[0-9_]*)?)");
+
+  const bool plain = tag == "?";
+  if (!plain && tag != k_core + "int" && tag != k_core + "float" && tag != k_core + "bool" && tag != k_core + "null") {
+    fail(node, "unknown tag \"" + tag + "\"; use !runtime \"...\" for a str built at run time, or quote a str");
+  }
+  if ((plain || tag == k_core + "null") && (text == "null" || text == "Null" || text == "NULL" || text == "~" || text.empty())) return py_none();
+  if (plain || tag == k_core + "bool") {
+    if (text == "true" || text == "True" || text == "TRUE") return py_bool(true);
+    if (text == "false" || text == "False" || text == "FALSE") return py_bool(false);
+  }
+  if ((plain || tag == k_core + "int") && std::regex_match(text, k_int)) {
+    errno = 0;
+    char* end = nullptr;
+    const long long number = std::strtoll(text.c_str(), &end, 10);
+    if (errno == ERANGE) fail(node, "the int \"" + text + "\" is too large; ikgen supports ints of 64 bits");
+    return py_int(number);
+  }
+  if (plain || tag == k_core + "float") {
+    if (std::regex_match(text, k_inf)) return py_float(text[0] == '-' ? -INFINITY : INFINITY);
+    if (std::regex_match(text, k_nan)) return py_float(NAN);
+    if (std::regex_match(text, k_float) || (tag == k_core + "float" && std::regex_match(text, k_int))) {
+      return py_float(std::strtod(text.c_str(), nullptr));
+    }
+  }
+  if (!plain) fail(node, "\"" + text + "\" is not a valid " + tag.substr(k_core.size()));
+  if (std::regex_match(text, k_yaml11_bool)) {
+    fail(node, "\"" + text + "\" is ambiguous (a bool in YAML 1.1, a str in YAML 1.2); write true/false for a bool, or quote it for a str");
+  }
+  if (std::regex_match(text, k_other_number)) {
+    fail(node, "\"" + text + "\" looks like a number ikgen does not read; write an int in decimal digits, a float like 1.5 or 1e3, or quote it for a str");
+  }
+  return as_str(str_literal(text));
+}
+
+} // namespace ikgen
