@@ -97,3 +97,34 @@ TEST_CASE("posix_normpath: as Python's posixpath.normpath") {
   CHECK(ikgen::posix_normpath("///a/b") == "/a/b");
   CHECK(ikgen::posix_normpath("a/..") == ".");
 }
+
+TEST_CASE("imagekit_hash: thumbnail specs name files as {% thumbnail %} does") {
+  // From real imagekit: kwargs.update(parse_dimensions(dims));
+  // imagekit.generatorlibrary.Thumbnail(source=Source('photos/a b.png'), **kwargs).get_hash()
+  // (parse_dimensions from imagekit/templatetags/imagekit.py; !runtime strs built with ''.join).
+  const std::pair<const char*, const char*> cases[] = {
+      {"thumbnail: 100x100", "f2f9af57ed39aedb01ce771a7c72b7af"},
+      {"thumbnail: 100x", "90165d33ab920d36d669d1bb3c96398f"},
+      {"thumbnail: x80", "586a0e1898ae05d988b9a45ba10f6c80"},
+      {"thumbnail: 0x50", "941fc3d650045576db82cb02303f6071"},
+      {"thumbnail: 100x100\nanchor: !runtime tr", "1f8ef7c7c92a1b324690fb9bbcbd6144"},
+      {"thumbnail: 100x100\ncrop: 0", "8e569047228fe1aede181797ffc055b0"},
+      {"thumbnail: 100x100\nupscale: true\nanchor: [0.5, 0.25]", "df28ab75d03a94948103b06611fd4436"},
+      {"thumbnail: 64x64\nanchor: auto", "aa0e1182da2debcead6e83dd2709d1c2"},
+  };
+  for (const auto& [yaml, md5] : cases) {
+    CAPTURE(yaml);
+    // A project that asks for ikgen's hash: thumbnail specs are always named the imagekit way.
+    const std::string text = "storage: {root: media}\nspecs:\n  - id: t\n" + indent(yaml, "    ") +
+                             "\nsource_groups:\n  - {id: g, specs: ['**'], include: ['*.jpg']}\n";
+    const ikgen::Spec spec = ikgen::parse_project(text, "t.yaml", "/").specs.at(0);
+    CHECK(spec.hash == ikgen::HashKind::imagekit);
+    CHECK(ikgen::imagekit_hash("photos/a b.png", spec.imagekit) == md5);
+    CHECK(ikgen::SpecNamer(ikgen::Namer::source_name_as_path, "CACHE/images", spec).cache_name("photos/a b.png") ==
+          std::string("CACHE/images/photos/a b/") + md5 + ".png");
+    CHECK(ikgen::SpecNamer(ikgen::Namer::hash, "CACHE/images", spec).cache_name("photos/a b.png") ==
+          std::string("CACHE/images/") + md5);
+    REQUIRE(spec.processors.size() == 1);
+    CHECK(spec.processors[0].name == "Thumbnail");
+  }
+}
