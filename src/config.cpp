@@ -10,6 +10,7 @@
 
 #include "ikgen/error.hpp"
 #include "ikgen/imagekit_hash.hpp"
+#include "ikgen/json.hpp"
 #include "ikgen/python_value_reader.hpp"
 #include "ikgen/spec_namer.hpp"
 #include "ikgen/naming.hpp"
@@ -626,8 +627,8 @@ void check_probes(const Project& project, const Spec& spec) {
     }
     if (computed == probe.file) continue;
     throw Error(probe.location.file + ":" + std::to_string(probe.location.line) + ":" + std::to_string(probe.location.column) +
-                ": probe of spec \"" + spec.id + "\" does not match: for source \"" + probe.source + "\" the site named \"" +
-                probe.file + "\" but ikgen computes \"" + computed + "\" (hash: " +
+                ": probe of spec \"" + spec.id + "\" does not match: for source " + json_quote(probe.source) + " the site named " +
+                json_quote(probe.file) + " but ikgen computes " + json_quote(computed) + " (hash: " +
                 (spec.hash == HashKind::imagekit ? "imagekit" : "ikgen") + ", namer: " + namer_name(project.namer) +
                 ", cache.dir: " + project.cache_dir + "); re-export the config from the site (manage.py ikgen_export), or remove the spec to leave it to imagekit");
   }
