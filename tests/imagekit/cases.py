@@ -21,6 +21,10 @@ def shared_color():
     c = rt('#ff0000')
     return [ResizeCanvas(20, 20, color=c), AddBorder(1, color=c)]
 
+def shared_pipeline():
+    p = ProcessorPipeline([ResizeToFill(10, 10), MakeOpaque()])
+    return [p, p]
+
 CASES = [
  ('worked example', 'processors: [{ResizeToFill: {width: 100, height: 50}}]\nformat: JPEG\noptions: {quality: 85}',
   lambda: ([ResizeToFill(100, 50)], 'JPEG', {'quality': 85}, True)),
@@ -78,6 +82,15 @@ CASES = [
   lambda: ([], 'JPEG', {}, True)),
  ('options several', 'processors: [{Resize: {width: 8, height: 8}}]\nformat: JPEG\noptions: {quality: 90, progressive: true, optimize: false}',
   lambda: ([Resize(8, 8)], 'JPEG', {'quality': 90, 'progressive': True, 'optimize': False}, True)),
+
+ ('alias: one pipeline twice', 'processors: [&pp {ProcessorPipeline: [{ResizeToFill: {width: 10, height: 10}}, MakeOpaque]}, *pp]',
+  lambda: (shared_pipeline(), None, None, True)),
+ ('ResizeCanvas x 0.0 and null options', 'processors: [{ResizeCanvas: {width: 20, height: 20, x: 0.0, y: 3}}]\noptions: null\nformat: jpeg',
+  lambda: ([ResizeCanvas(20, 20, x=0.0, y=3)], 'jpeg', None, True)),
+ ('Transpose mixed, Adjust int', 'processors: [{Transpose: {methods: [auto, 2]}}, {Adjust: {color: 0.5, contrast: 2}}]',
+  lambda: ([Transpose('auto', 2), Adjust(color=0.5, contrast=2)], None, None, True)),
+ ('dict options with float and explicit tuple anchor alias in options-free spec', 'processors: [{Thumbnail: {width: 50, height: 40, anchor: !tuple [1, 0]}}]\nformat: JPEG\noptions: {quality: 85.0}',
+  lambda: ([Thumbnail(50, 40, anchor=(1, 0))], 'JPEG', {'quality': 85.0}, True)),
 ]
 
 SOURCES = [
