@@ -79,6 +79,8 @@ std::string python_float_repr(double value) {
 
 namespace {
 
+// The code points of a UTF-8 string; a byte that does not start a valid sequence becomes
+// U+DC00 + byte, as Python's os.fsdecode (surrogateescape) gives a non-UTF-8 file name.
 std::vector<char32_t> code_points(std::string_view utf8) {
   std::vector<char32_t> out;
   std::size_t i = 0;
@@ -90,19 +92,21 @@ std::vector<char32_t> code_points(std::string_view utf8) {
     else if ((byte & 0xE0) == 0xC0) { length = 2; cp = byte & 0x1F; }
     else if ((byte & 0xF0) == 0xE0) { length = 3; cp = byte & 0x0F; }
     else if ((byte & 0xF8) == 0xF0) { length = 4; cp = byte & 0x07; }
-    else throw std::invalid_argument("a string is not valid UTF-8");
-    if (i + length > utf8.size()) throw std::invalid_argument("a string is not valid UTF-8");
-    for (int k = 1; k < length; ++k) {
+    bool valid = length > 0 && i + length <= utf8.size();
+    for (int k = 1; valid && k < length; ++k) {
       const auto next = static_cast<unsigned char>(utf8[i + k]);
-      if ((next & 0xC0) != 0x80) throw std::invalid_argument("a string is not valid UTF-8");
+      valid = (next & 0xC0) == 0x80;
       cp = (cp << 6) | (next & 0x3F);
     }
     static constexpr char32_t k_min[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < k_min[length] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      throw std::invalid_argument("a string is not valid UTF-8");
+    if (valid && (cp < k_min[length] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))) valid = false;
+    if (!valid) {
+      out.push_back(0xDC00 + byte);
+      ++i;
+      continue;
     }
     out.push_back(cp);
-    i += length;
+    i += static_cast<std::size_t>(length);
   }
   return out;
 }

@@ -20,7 +20,7 @@ using PyRef = std::shared_ptr<const PyObject>;
 
 struct PyNone {};
 struct PyStr {
-  std::string utf8; // valid UTF-8 (the config loader checks)
+  std::string utf8; // UTF-8; other bytes stand for U+DC80..U+DCFF, as Python's surrogateescape
 };
 // A Python tuple, or a list when `is_list`.
 struct PySequence {
@@ -64,8 +64,8 @@ struct PyObject {
 // when 1e-4 <= |x| < 1e16, else "1e+16" style; "inf", "-inf", "nan", "-0.0".
 [[nodiscard]] std::string python_float_repr(double value);
 
-// The protocol-0 pickle of `root`, ending with '.'. Throws std::invalid_argument for a str
-// that is not valid UTF-8 or a dict key that is not a str.
+// The protocol-0 pickle of `root`, ending with '.'. Throws std::invalid_argument for a dict
+// key that is not a str.
 [[nodiscard]] std::string pickle_protocol0(const PyRef& root);
 
 } // namespace ikgen
