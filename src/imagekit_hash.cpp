@@ -212,9 +212,9 @@ PyRef pilkit_pipeline(std::vector<PyRef> items) {
 }
 
 std::string imagekit_pickle(std::string_view source_name, const ImagekitValues& values) {
-  // source.name is a runtime string: a fresh object.
+  // source.name is a runtime string (from the database or the storage).
   return pickle_protocol0(
-      py_list({py_str(std::string(source_name)), values.processors, values.format, values.options, values.autoconvert}));
+      py_list({py_runtime_str(std::string(source_name)), values.processors, values.format, values.options, values.autoconvert}));
 }
 
 std::string imagekit_hash(std::string_view source_name, const ImagekitValues& values) {

@@ -1,6 +1,7 @@
 #include "ikgen/pickle_writer.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <map>
@@ -29,6 +30,43 @@ PyRef py_interned(const std::string& utf8) {
   PyRef object = py_str(utf8);
   table.emplace(utf8, object);
   return object;
+}
+
+namespace {
+
+bool shared_character(const std::string& utf8) {
+  if (utf8.size() <= 1) return true;
+  return utf8.size() == 2 && (static_cast<unsigned char>(utf8[0]) == 0xC2 || static_cast<unsigned char>(utf8[0]) == 0xC3) &&
+         (static_cast<unsigned char>(utf8[1]) & 0xC0) == 0x80;
+}
+
+PyRef shared_character_str(const std::string& utf8) {
+  static std::mutex mutex;
+  static std::map<std::string, PyRef, std::less<>> table;
+  const std::lock_guard<std::mutex> lock(mutex);
+  const auto found = table.find(utf8);
+  if (found != table.end()) return found->second;
+  PyRef object = py_str(utf8);
+  table.emplace(utf8, object);
+  return object;
+}
+
+bool identifier_like(const std::string& text) {
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+}
+
+} // namespace
+
+PyRef py_runtime_str(std::string utf8) {
+  if (shared_character(utf8)) return shared_character_str(utf8);
+  return py_str(std::move(utf8));
+}
+
+PyRef py_literal_str(const std::string& utf8) {
+  if (identifier_like(utf8)) return py_interned(utf8);
+  if (shared_character(utf8)) return shared_character_str(utf8);
+  return py_str(utf8);
 }
 
 PyRef py_tuple(std::vector<PyRef> items) {

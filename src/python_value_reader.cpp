@@ -12,16 +12,6 @@
 namespace ikgen {
 namespace {
 
-bool identifier_like(const std::string& text) {
-  return std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
-}
-
-// One code point below U+0100: CPython keeps a single object for each of these strings.
-bool one_latin1_char(const std::string& utf8) {
-  if (utf8.size() == 1) return true;
-  return utf8.size() == 2 && (static_cast<unsigned char>(utf8[0]) == 0xC2 || static_cast<unsigned char>(utf8[0]) == 0xC3);
-}
-
 bool valid_utf8(const std::string& text) {
   std::size_t i = 0;
   while (i < text.size()) {
@@ -50,10 +40,7 @@ const std::string k_core = "tag:yaml.org,2002:";
 
 } // namespace
 
-PyRef PythonValueReader::str_literal(const std::string& utf8) {
-  if (identifier_like(utf8) || one_latin1_char(utf8)) return py_interned(utf8);
-  return py_str(utf8);
-}
+PyRef PythonValueReader::str_literal(const std::string& utf8) { return py_literal_str(utf8); }
 
 PyRef PythonValueReader::find(const YAML::Node& node) const {
   const auto bucket = m_seen.find(position_key(node));
@@ -124,7 +111,7 @@ PyRef PythonValueReader::scalar(const YAML::Node& node, const StrMapper& map_str
     }
     return str;
   };
-  if (tag == "!runtime") return as_str(py_str(text)); // built at run time: a fresh object
+  if (tag == "!runtime") return as_str(py_runtime_str(text)); // built at run time: not interned
   if (tag == "!" || tag == k_core + "str") return as_str(str_literal(text));
 
   static const std::regex k_int(R"([-+]?[0-9]+)");

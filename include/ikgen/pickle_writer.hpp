@@ -56,6 +56,14 @@ struct PyObject {
 // The process-wide interned str of this value (CPython's sys.intern): every call with the same
 // text returns the same object.
 [[nodiscard]] PyRef py_interned(const std::string& utf8);
+// A str built at run time (decoded from a database, joined, read from settings): fresh, except
+// that CPython returns one shared object for the empty str and for each one-character str below
+// U+0100. (On CPython 3.11 that shared object is not the interned literal of an ASCII letter,
+// digit or '_': a runtime 'c' is not pilkit's Anchor.CENTER.)
+[[nodiscard]] PyRef py_runtime_str(std::string utf8);
+// A str literal in Python source: identifier-like ASCII ([A-Za-z0-9_]+) is interned; the empty
+// str and one character below U+0100 are CPython's shared objects; anything else is fresh.
+[[nodiscard]] PyRef py_literal_str(const std::string& utf8);
 [[nodiscard]] PyRef py_tuple(std::vector<PyRef> items);
 [[nodiscard]] PyRef py_list(std::vector<PyRef> items);
 [[nodiscard]] PyRef py_dict(std::vector<std::pair<PyRef, PyRef>> items);

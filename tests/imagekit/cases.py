@@ -91,10 +91,13 @@ CASES = [
   lambda: ([Transpose('auto', 2), Adjust(color=0.5, contrast=2)], None, None, True)),
  ('dict options with float and explicit tuple anchor alias in options-free spec', 'processors: [{Thumbnail: {width: 50, height: 40, anchor: !tuple [1, 0]}}]\nformat: JPEG\noptions: {quality: 85.0}',
   lambda: ([Thumbnail(50, 40, anchor=(1, 0))], 'JPEG', {'quality': 85.0}, True)),
+
+ ('runtime one-character strs are shared, literals interned', 'processors: [{Crop: {width: 5, height: 5, anchor: !runtime c}}, {Crop: {width: 6, height: 6, anchor: !runtime c}}, {ResizeToFit: {width: 10}}, {Crop: {width: 7, height: 7, anchor: c}}]',
+  lambda: ([Crop(5, 5, anchor=rt('c')), Crop(6, 6, anchor=rt('c')), ResizeToFit(width=10), Crop(7, 7, anchor='c')], None, None, True)),
 ]
 
 SOURCES = [
  'photos/bulldog.jpg', 'x.JPG', 'a b/ä ö "q" \'s\'.png', 'back\\slash.jpeg', 'new\nline.jpg', '.hidden', 'a/.hidden',
  'noext', 'dir/archive.tar.gz', '/abs/x.jpg', 'a/../b.png', 'emoji 😀/ü.WEBP', 'cr\rsub\x1a.jpg', '..b.jpg', 'a.',
- 'dir/', 'ikgen-probe/ä b"c\\d\ne.JPG', '中文/名字.jpe',
+ 'dir/', 'ikgen-probe/ä b"c\\d\ne.JPG', '中文/名字.jpe', 'c', 't', 'é',
 ]
