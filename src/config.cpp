@@ -560,7 +560,13 @@ void parse_imagekit_values(const Reader& reader, PythonValueReader& py, const YA
   }
   spec.imagekit.options = py_none();
   if (const YAML::Node options = node["options"]; options && !options.IsNull()) spec.imagekit.options = py.value(options);
-  spec.imagekit.autoconvert = py_bool(spec.autoconvert);
+  spec.imagekit.autoconvert = py_bool(true); // ImageSpec.autoconvert
+  if (const YAML::Node autoconvert = node["autoconvert"]) {
+    spec.imagekit.autoconvert = py.value(autoconvert);
+    if (!std::holds_alternative<bool>(spec.imagekit.autoconvert->value)) {
+      reader.fail(autoconvert, "with hash: imagekit \"autoconvert\" must be true or false, got \"" + autoconvert.Scalar() + "\"");
+    }
+  }
 }
 
 std::vector<Probe> parse_probes(const Reader& reader, const YAML::Node& node) {
