@@ -447,21 +447,6 @@ std::optional<std::vector<double>> pixel_anchor(const PyRef& anchor) {
   return xy;
 }
 
-bool python_truth(const PyRef& value) {
-  return std::visit(
-      [](const auto& v) -> bool {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, PyNone>) return false;
-        else if constexpr (std::is_same_v<T, bool>) return v;
-        else if constexpr (std::is_same_v<T, std::int64_t>) return v != 0;
-        else if constexpr (std::is_same_v<T, double>) return v != 0.0;
-        else if constexpr (std::is_same_v<T, PyStr>) return !v.utf8.empty();
-        else if constexpr (std::is_same_v<T, PySequence>) return !v.items.empty();
-        else if constexpr (std::is_same_v<T, PyDict>) return !v.items.empty();
-        else return true;
-      },
-      value->value);
-}
 
 // imagekit's parse_dimensions: "WxH", "Wx", "xH"; 0 or nothing is None.
 std::pair<PyRef, PyRef> thumbnail_dimensions(const Reader& reader, const YAML::Node& node) {

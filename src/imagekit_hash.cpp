@@ -8,22 +8,6 @@
 namespace ikgen {
 namespace {
 
-// Python's bool(value) for the values a config can hold.
-bool truthy(const PyRef& value) {
-  return std::visit(
-      [](const auto& v) -> bool {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, PyNone>) return false;
-        else if constexpr (std::is_same_v<T, bool>) return v;
-        else if constexpr (std::is_same_v<T, std::int64_t>) return v != 0;
-        else if constexpr (std::is_same_v<T, double>) return v != 0.0; // nan is true, as in Python
-        else if constexpr (std::is_same_v<T, PyStr>) return !v.utf8.empty();
-        else if constexpr (std::is_same_v<T, PySequence>) return !v.items.empty();
-        else if constexpr (std::is_same_v<T, PyDict>) return !v.items.empty();
-        else return true;
-      },
-      value->value);
-}
 
 bool is_none(const PyRef& value) { return std::holds_alternative<PyNone>(value->value); }
 bool is_false_singleton(const PyRef& value) {
@@ -131,7 +115,7 @@ PyRef pilkit_processor(const std::string& name, const std::map<std::string, PyRe
     c.set("width", width);
     c.set("height", height);
     c.set("upscale", c.arg("upscale", none));
-    if (truthy(anchor)) {
+    if (python_truth(anchor)) {
       if (is_false_singleton(crop)) throw PilkitArgumentError("Thumbnail cannot take an anchor with crop False");
       crop = py_bool(true);
     } else if (is_none(crop)) {
@@ -149,16 +133,16 @@ PyRef pilkit_processor(const std::string& name, const std::map<std::string, PyRe
     const PyRef x = c.arg("x", none);
     const PyRef y = c.arg("y", none);
     if (!is_none(x) || !is_none(y)) {
-      if (truthy(anchor)) throw PilkitArgumentError("ResizeCanvas takes an anchor or x and y, not both");
-      c.set("x", truthy(x) ? x : py_int(0));
-      c.set("y", truthy(y) ? y : py_int(0));
+      if (python_truth(anchor)) throw PilkitArgumentError("ResizeCanvas takes an anchor or x and y, not both");
+      c.set("x", python_truth(x) ? x : py_int(0));
+      c.set("y", python_truth(y) ? y : py_int(0));
       c.set("anchor", none);
     } else {
-      c.set("anchor", truthy(anchor) ? anchor : py_interned("c"));
+      c.set("anchor", python_truth(anchor) ? anchor : py_interned("c"));
       c.set("x", none);
       c.set("y", none);
     }
-    c.set("color", truthy(color) ? color : canvas_default_color());
+    c.set("color", python_truth(color) ? color : canvas_default_color());
   } else if (name == "AddBorder") {
     const PyRef thickness = c.arg("thickness", nullptr);
     c.copy("color", none);

@@ -79,6 +79,22 @@ PyRef py_dict(std::vector<std::pair<PyRef, PyRef>> items) {
   return std::make_shared<const PyObject>(PyObject{PyDict{std::move(items)}});
 }
 
+bool python_truth(const PyRef& value) {
+  return std::visit(
+      [](const auto& v) -> bool {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, PyNone>) return false;
+        else if constexpr (std::is_same_v<T, bool>) return v;
+        else if constexpr (std::is_same_v<T, std::int64_t>) return v != 0;
+        else if constexpr (std::is_same_v<T, double>) return v != 0.0; // nan is true, as in Python
+        else if constexpr (std::is_same_v<T, PyStr>) return !v.utf8.empty();
+        else if constexpr (std::is_same_v<T, PySequence>) return !v.items.empty();
+        else if constexpr (std::is_same_v<T, PyDict>) return !v.items.empty();
+        else return true;
+      },
+      value->value);
+}
+
 std::string python_float_repr(double value) {
   if (std::isnan(value)) return "nan";
   if (std::isinf(value)) return value < 0 ? "-inf" : "inf";

@@ -68,6 +68,9 @@ struct PyObject {
 [[nodiscard]] PyRef py_list(std::vector<PyRef> items);
 [[nodiscard]] PyRef py_dict(std::vector<std::pair<PyRef, PyRef>> items);
 
+// Python's bool(value): None, False, 0, 0.0, '' and empty containers are false.
+[[nodiscard]] bool python_truth(const PyRef& value);
+
 // Python's repr() of a float: the shortest digits that read back exactly, in fixed notation
 // when 1e-4 <= |x| < 1e16, else "1e+16" style; "inf", "-inf", "nan", "-0.0".
 [[nodiscard]] std::string python_float_repr(double value);
