@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <yaml-cpp/yaml.h>
@@ -451,9 +450,17 @@ std::optional<std::vector<double>> pixel_anchor(const PyRef& anchor) {
 // imagekit's parse_dimensions: "WxH", "Wx", "xH"; 0 or nothing is None.
 std::pair<PyRef, PyRef> thumbnail_dimensions(const Reader& reader, const YAML::Node& node) {
   const std::string text = reader.string(node, "\"thumbnail\"");
-  static const std::regex k_dimensions(R"(\s*([0-9]*)\s*x\s*([0-9]*)\s*)");
-  std::smatch match;
-  if (!std::regex_match(text, match, k_dimensions) || text.find('x') != text.rfind('x')) {
+  // "  W x H  ": digits (possibly none) on each side of one 'x', spaces around them.
+  const auto strip = [](std::string part) {
+    const std::size_t first = part.find_first_not_of(" \t");
+    if (first == std::string::npos) return std::string();
+    return part.substr(first, part.find_last_not_of(" \t") - first + 1);
+  };
+  const std::size_t x = text.find('x');
+  const std::string width_text = x == std::string::npos ? "" : strip(text.substr(0, x));
+  const std::string height_text = x == std::string::npos ? "" : strip(text.substr(x + 1));
+  const auto digits_only = [](const std::string& part) { return part.find_first_not_of("0123456789") == std::string::npos; };
+  if (x == std::string::npos || text.find('x', x + 1) != std::string::npos || !digits_only(width_text) || !digits_only(height_text)) {
     reader.fail(node, "\"thumbnail\" must be \"WIDTHxHEIGHT\", \"WIDTHx\" or \"xHEIGHT\" as in {% thumbnail '100x100' ... %}, got \"" + text + "\"");
   }
   auto dimension = [&](const std::string& digits) -> PyRef {
@@ -461,8 +468,8 @@ std::pair<PyRef, PyRef> thumbnail_dimensions(const Reader& reader, const YAML::N
     if (digits.size() > 7) reader.fail(node, "\"thumbnail\" sizes must be at most 1000000 pixels, got \"" + text + "\"");
     return py_int(std::stoll(digits));
   };
-  PyRef width = dimension(match[1].str());
-  PyRef height = dimension(match[2].str());
+  PyRef width = dimension(width_text);
+  PyRef height = dimension(height_text);
   if (std::holds_alternative<PyNone>(width->value) && std::holds_alternative<PyNone>(height->value)) {
     reader.fail(node, "\"thumbnail\" needs a width or a height, got \"" + text + "\"");
   }

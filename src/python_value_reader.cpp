@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
-#include <regex>
+#include <set>
 
 #include "ikgen/error.hpp"
 
@@ -34,6 +34,87 @@ bool valid_utf8(const std::string& text) {
 std::int64_t position_key(const YAML::Node& node) {
   const YAML::Mark mark = node.Mark();
   return (static_cast<std::int64_t>(mark.line) << 24) ^ mark.column;
+}
+
+// Hand-written matchers for the YAML 1.2 core schema's scalars (std::regex recurses per
+// character in libstdc++ and can exhaust the stack on a long scalar).
+class Cursor {
+public:
+  explicit Cursor(std::string_view text) : m_text(text) {}
+  bool at_end() const { return m_pos == m_text.size(); }
+  bool take(char c) {
+    if (m_pos < m_text.size() && m_text[m_pos] == c) return ++m_pos, true;
+    return false;
+  }
+  bool take_any(std::string_view chars) {
+    if (m_pos < m_text.size() && chars.find(m_text[m_pos]) != std::string_view::npos) return ++m_pos, true;
+    return false;
+  }
+  // Consumes a run of characters from `chars`; returns its length.
+  std::size_t take_run(std::string_view chars) {
+    const std::size_t start = m_pos;
+    while (take_any(chars)) {
+    }
+    return m_pos - start;
+  }
+  std::string_view rest() const { return m_text.substr(m_pos); }
+
+private:
+  std::string_view m_text;
+  std::size_t m_pos = 0;
+};
+
+constexpr std::string_view k_digits = "0123456789";
+
+bool is_int(std::string_view text) {
+  Cursor c(text);
+  c.take_any("+-");
+  return c.take_run(k_digits) > 0 && c.at_end();
+}
+
+// [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+bool is_float(std::string_view text) {
+  Cursor c(text);
+  c.take_any("+-");
+  if (c.take('.')) {
+    if (c.take_run(k_digits) == 0) return false;
+  } else {
+    if (c.take_run(k_digits) == 0) return false;
+    if (c.take('.')) c.take_run(k_digits);
+  }
+  if (c.take_any("eE")) {
+    c.take_any("+-");
+    if (c.take_run(k_digits) == 0) return false;
+  }
+  return c.at_end();
+}
+
+bool is_inf(std::string_view text) {
+  Cursor c(text);
+  c.take_any("+-");
+  const std::string_view rest = c.rest();
+  return rest == ".inf" || rest == ".Inf" || rest == ".INF";
+}
+
+bool is_nan(std::string_view text) { return text == ".nan" || text == ".NaN" || text == ".NAN"; }
+
+bool is_yaml11_bool(const std::string& text) {
+  static const std::set<std::string> words = {"y", "Y", "yes", "Yes", "YES", "n",  "N",  "no",
+                                              "No", "NO", "on", "On", "ON", "off", "Off", "OFF"};
+  return words.count(text) > 0;
+}
+
+// Numbers other YAML readers (PyYAML's 1.1) would read but ikgen does not: 0x10, 0o7, 0b1,
+// 1_000, 1_0.5, 1:30 (sexagesimal).
+bool is_other_number(std::string_view text) {
+  Cursor c(text);
+  c.take_any("+-");
+  const std::string_view body = c.rest();
+  if (body.size() > 2 && body[0] == '0' && std::string_view("xXoObB").find(body[1]) != std::string_view::npos) {
+    return body.substr(2).find_first_not_of("0123456789abcdefABCDEF_") == std::string_view::npos;
+  }
+  if (body.empty() || k_digits.find(body[0]) == std::string_view::npos) return false;
+  return body.find_first_not_of("0123456789_.:eE+-") == std::string_view::npos;
 }
 
 const std::string k_core = "tag:yaml.org,2002:";
@@ -114,13 +195,6 @@ PyRef PythonValueReader::scalar(const YAML::Node& node, const StrMapper& map_str
   if (tag == "!runtime") return as_str(py_runtime_str(text)); // built at run time: not interned
   if (tag == "!" || tag == k_core + "str") return as_str(str_literal(text));
 
-  static const std::regex k_int(R"([-+]?[0-9]+)");
-  static const std::regex k_float(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
-  static const std::regex k_inf(R"([-+]?\.(inf|Inf|INF))");
-  static const std::regex k_nan(R"(\.(nan|NaN|NAN))");
-  static const std::regex k_yaml11_bool(R"(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)");
-  static const std::regex k_other_number(R"([-+]?0[xXoObB][0-9a-fA-F_]+|[-+]?[0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?|[-+]?[0-9]+(:[0-5]?[0-9])+(\.[0-9_]*)?)");
-
   const bool plain = tag == "?";
   if (!plain && tag != k_core + "int" && tag != k_core + "float" && tag != k_core + "bool" && tag != k_core + "null") {
     fail(node, "unknown tag \"" + tag + "\"; use !runtime \"...\" for a str built at run time, or quote a str");
@@ -130,7 +204,7 @@ PyRef PythonValueReader::scalar(const YAML::Node& node, const StrMapper& map_str
     if (text == "true" || text == "True" || text == "TRUE") return py_bool(true);
     if (text == "false" || text == "False" || text == "FALSE") return py_bool(false);
   }
-  if ((plain || tag == k_core + "int") && std::regex_match(text, k_int)) {
+  if ((plain || tag == k_core + "int") && is_int(text)) {
     errno = 0;
     char* end = nullptr;
     const long long number = std::strtoll(text.c_str(), &end, 10);
@@ -138,17 +212,17 @@ PyRef PythonValueReader::scalar(const YAML::Node& node, const StrMapper& map_str
     return py_int(number);
   }
   if (plain || tag == k_core + "float") {
-    if (std::regex_match(text, k_inf)) return py_float(text[0] == '-' ? -INFINITY : INFINITY);
-    if (std::regex_match(text, k_nan)) return py_float(NAN);
-    if (std::regex_match(text, k_float) || (tag == k_core + "float" && std::regex_match(text, k_int))) {
+    if (is_inf(text)) return py_float(text[0] == '-' ? -INFINITY : INFINITY);
+    if (is_nan(text)) return py_float(NAN);
+    if (is_float(text) || (tag == k_core + "float" && is_int(text))) {
       return py_float(std::strtod(text.c_str(), nullptr));
     }
   }
   if (!plain) fail(node, "\"" + text + "\" is not a valid " + tag.substr(k_core.size()));
-  if (std::regex_match(text, k_yaml11_bool)) {
+  if (is_yaml11_bool(text)) {
     fail(node, "\"" + text + "\" is ambiguous (a bool in YAML 1.1, a str in YAML 1.2); write true/false for a bool, or quote it for a str");
   }
-  if (std::regex_match(text, k_other_number)) {
+  if (is_other_number(text)) {
     fail(node, "\"" + text + "\" looks like a number ikgen does not read; write an int in decimal digits, a float like 1.5 or 1e3, or quote it for a str");
   }
   return as_str(str_literal(text));

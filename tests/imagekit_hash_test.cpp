@@ -105,6 +105,7 @@ TEST_CASE("imagekit_hash: thumbnail specs name files as {% thumbnail %} does") {
   const std::pair<const char*, const char*> cases[] = {
       {"thumbnail: 100x100", "f2f9af57ed39aedb01ce771a7c72b7af"},
       {"thumbnail: 100x", "90165d33ab920d36d669d1bb3c96398f"},
+      {"thumbnail: ' 100 x '", "90165d33ab920d36d669d1bb3c96398f"}, // int(' 100 ') is 100
       {"thumbnail: x80", "586a0e1898ae05d988b9a45ba10f6c80"},
       {"thumbnail: 0x50", "941fc3d650045576db82cb02303f6071"},
       {"thumbnail: 100x100\nanchor: !runtime tr", "1f8ef7c7c92a1b324690fb9bbcbd6144"},
