@@ -8,12 +8,16 @@ packages=(
   g++ cmake make pkg-config ca-certificates
   # libraries
   libcli11-dev libopencv-dev libyaml-cpp-dev libtbb-dev doctest-dev libxxhash-dev libexif-dev libwebp-dev libjpeg-dev libpng-dev libsqlite3-dev
+  # MD5 (OpenSSL's libcrypto) for django-imagekit's cache names
+  libssl-dev
   # fuzzing: clang with libFuzzer and the sanitizer runtimes (scripts/fuzz.sh, run by scripts/test.sh)
   clang libclang-rt-14-dev
   # sample photos for the demo and the end-to-end tests (copied at run time, never committed)
   gnome-backgrounds
   # the system ikgen replaces, used as a reference in tests
   python3 python3-pil python3-pilkit python3-yaml
+  # real django-imagekit, to pin its names in tests (tests/imagekit/reference.py)
+  python3-django python3-django-imagekit
 )
 
 missing=()

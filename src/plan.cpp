@@ -4,7 +4,6 @@
 
 #include "ikgen/error.hpp"
 #include "ikgen/naming.hpp"
-#include "ikgen/spec_hash.hpp"
 
 namespace ikgen {
 namespace {
@@ -39,7 +38,7 @@ std::vector<const Spec*> select_specs(const Project& project, const std::vector<
 
 SourceStream::SourceStream(const Project& project, const std::vector<const Spec*>& selected, WarningSink warn)
     : m_project(project), m_warn(std::move(warn)) {
-  for (const Spec* spec : selected) m_hashers.emplace_back(spec, SpecHasher(*spec));
+  for (const Spec* spec : selected) m_namers.emplace_back(spec, SpecNamer(project, *spec));
   for (const SourceGroup& group : project.source_groups) {
     std::vector<IdPattern> patterns;
     for (const std::string& text : group.spec_patterns) {
@@ -79,11 +78,10 @@ std::vector<SourceJobs> SourceStream::next(std::size_t max) {
         const bool listed = std::any_of(jobs.outputs.begin(), jobs.outputs.end(),
                                         [&](const OutputJob& job) { return job.spec == spec; });
         if (listed) continue; // registered by two groups
-        const auto hasher = std::find_if(m_hashers.begin(), m_hashers.end(), [&](const auto& h) { return h.first == spec; });
+        const auto namer = std::find_if(m_namers.begin(), m_namers.end(), [&](const auto& n) { return n.first == spec; });
         OutputJob job;
         job.spec = spec;
-        job.cache_name = cache_filename(m_project.namer, m_project.cache_dir, jobs.source.name,
-                                        hasher->second.digest(jobs.source.name), spec->format);
+        job.cache_name = namer->second.cache_name(jobs.source.name);
         jobs.outputs.push_back(std::move(job));
       }
     }

@@ -153,3 +153,76 @@ TEST_CASE("load_project: processor forms and colours") {
   CHECK(std::get<double>(steps[2].params.at("x")) == -3);
   CHECK(std::get<std::vector<double>>(steps[3].params.at("mat_color")) == std::vector<double>{1, 2, 3, 255});
 }
+
+// ---- django-imagekit's names (hash: imagekit, probes, thumbnail specs) ------------------------
+
+namespace {
+
+std::string imagekit_project(const std::string& spec_lines) {
+  return "storage:\n  root: media\ncache:\n  hash: imagekit\nspecs:\n  - id: shop:thumb\n" + spec_lines +
+         "source_groups:\n  - {id: g, specs: ['**'], include: ['*.jpg']}\n";
+}
+
+} // namespace
+
+TEST_CASE("load_project: cache.hash and a spec's hash") {
+  CHECK(parse(imagekit_project("    processors: [{ResizeToFill: {width: 100, height: 50}}]\n")).specs[0].hash ==
+        ikgen::HashKind::imagekit);
+  CHECK(parse(imagekit_project("    hash: ikgen\n")).specs[0].hash == ikgen::HashKind::ikgen);
+  CHECK(parse(k_minimal).specs[0].hash == ikgen::HashKind::ikgen);
+  CHECK_THROWS_WITH(parse(imagekit_project("    hash: imagekt\n")),
+                    "specs.yaml:7:11: unknown hash \"imagekt\"; did you mean \"imagekit\"?; valid: ikgen (ikgen's own names), imagekit (django-imagekit's names)");
+}
+
+TEST_CASE("load_project: probes are recomputed at load") {
+  // The name real imagekit gives photos/bulldog.jpg for ResizeToFill(100, 50), 'JPEG', {'quality': 85}.
+  const std::string spec = "    processors: [{ResizeToFill: {width: 100, height: 50}}]\n    format: JPEG\n    options: {quality: 85}\n"
+                           "    probes:\n      - {source: photos/bulldog.jpg, file: ";
+  CHECK_NOTHROW((void)parse(imagekit_project(spec + "CACHE/images/photos/bulldog/52d143e858cd9ca8d349710e00695b28.jpg}\n")));
+  CHECK_THROWS_WITH(
+      parse(imagekit_project(spec + "CACHE/images/photos/bulldog/00000000000000000000000000000000.jpg}\n")),
+      "specs.yaml:11:44: probe of spec \"shop:thumb\" does not match: for source \"photos/bulldog.jpg\" the site named "
+      "\"CACHE/images/photos/bulldog/00000000000000000000000000000000.jpg\" but ikgen computes "
+      "\"CACHE/images/photos/bulldog/52d143e858cd9ca8d349710e00695b28.jpg\" (hash: imagekit, namer: source_name_as_path, "
+      "cache.dir: CACHE/images); re-export the config from the site (manage.py ikgen_export), or remove the spec to leave it to imagekit");
+  CHECK_THROWS_WITH(parse(imagekit_project("    probes: [{source: a.jpg}]\n")),
+                    "specs.yaml:7:14: a probe needs \"source\" (a source name) and \"file\" (the cache file name the site computed for it)");
+}
+
+TEST_CASE("load_project: values imagekit's hash cannot take from YAML") {
+  CHECK_THROWS_WITH(parse(imagekit_project("    processors: [{ResizeToFill: {width: 100, height: 50, upscale: yes}}]\n")),
+                    "specs.yaml:7:67: \"yes\" is ambiguous (a bool in YAML 1.1, a str in YAML 1.2); write true/false for a bool, or quote it for a str");
+  CHECK_THROWS_WITH(parse(imagekit_project("    format: JPG\n")),
+                    "specs.yaml:7:13: with hash: imagekit the format must be a str Pillow knows: JPEG, PNG or WEBP (any case), got \"JPG\"");
+  CHECK_THROWS_WITH(parse(imagekit_project("    processors: [{AddBorder: {thickness: 2.0}}]\n")),
+                    "specs.yaml:7:19: AddBorder's thickness must be an int or 4 values (top, right, bottom, left); imagekit could not build this processor either");
+  CHECK_THROWS_WITH(parse(imagekit_project("    processors: [{Adjust: {color: !float1 2}}]\n")),
+                    "specs.yaml:7:35: unknown tag \"!float1\"; use !runtime \"...\" for a str built at run time, or quote a str");
+}
+
+TEST_CASE("load_project: thumbnail specs") {
+  const Project project = parse(imagekit_project("    thumbnail: 100x\n"));
+  CHECK(project.specs[0].processors.at(0).name == "Thumbnail");
+  CHECK_THROWS_WITH(parse(imagekit_project("    thumbnail: 100x100\n    format: JPEG\n")),
+                    "specs.yaml:8:13: a thumbnail spec cannot have \"format\": {% thumbnail %} renditions are one pilkit Thumbnail, format and options None, autoconvert true, named by imagekit's hash; remove it");
+  CHECK_THROWS_WITH(parse(imagekit_project("    thumbnail: 100by100\n")),
+                    "specs.yaml:7:16: \"thumbnail\" must be \"WIDTHxHEIGHT\", \"WIDTHx\" or \"xHEIGHT\" as in {% thumbnail '100x100' ... %}, got \"100by100\"");
+  CHECK_THROWS_WITH(parse(imagekit_project("    thumbnail: 100x100\n    anchor: !safestring tr\n")),
+                    "specs.yaml:8:13: a quoted literal in a template ({% thumbnail '100x100' src anchor='tr' %}) is a Django SafeString, which imagekit cannot hash (pickle recurses until RecursionError), so that tag never renders; pass the value from a template variable and write it here as a str");
+  CHECK_THROWS_WITH(parse(imagekit_project("    thumbnail: x100\n    anchor: tr\n")),
+                    "specs.yaml:7:16: Thumbnail: cropping needs both \"width\" and \"height\"; give both or set \"crop: false\"");
+  CHECK_THROWS_WITH(parse(imagekit_project("    processors: []\n    anchor: tr\n")),
+                    "specs.yaml:8:13: \"anchor\" belongs to a thumbnail spec (thumbnail: \"WxH\"); in other specs write it as a processor parameter");
+}
+
+TEST_CASE("load_project: pilkit's spellings are accepted for the pixels too") {
+  const Project project = parse(imagekit_project(
+      "    processors:\n      - {Transpose: {methods: [2, 0]}}\n      - {TrimBorderColor: {sides: [t, l]}}\n"
+      "      - {Thumbnail: {width: 10, height: 10, anchor: auto, crop: true, upscale: null}}\n"
+      "      - {ResizeCanvas: {width: 10, height: 10, anchor: null, x: 0, y: 0}}\n"));
+  const auto& steps = project.specs[0].processors;
+  CHECK(std::get<std::vector<std::string>>(steps[0].params.at("methods")) == std::vector<std::string>{"rotate_90", "flip_horizontal"});
+  CHECK(std::get<std::vector<std::string>>(steps[1].params.at("sides")) == std::vector<std::string>{"top", "left"});
+  CHECK(std::get<std::vector<double>>(steps[2].params.at("anchor")).empty());
+  CHECK(steps[3].params.count("anchor") == 0);
+}

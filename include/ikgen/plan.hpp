@@ -11,7 +11,7 @@
 #include "ikgen/id_pattern.hpp"
 #include "ikgen/source_walk.hpp"
 #include "ikgen/spec.hpp"
-#include "ikgen/spec_hash.hpp"
+#include "ikgen/spec_namer.hpp"
 
 namespace ikgen {
 
@@ -62,7 +62,7 @@ private:
   std::vector<const SourceGroup*> m_groups;             // the groups with selected specs
   std::vector<std::vector<const Spec*>> m_group_specs;  // their selected specs
   std::vector<std::size_t> m_matches;                   // sources found per group
-  std::vector<std::pair<const Spec*, SpecHasher>> m_hashers;
+  std::vector<std::pair<const Spec*, SpecNamer>> m_namers;
   std::optional<SourceWalker> m_walker;
   std::vector<std::string> m_empty_groups;
 };

@@ -10,6 +10,8 @@
 #include <variant>
 #include <vector>
 
+#include "ikgen/pickle_writer.hpp"
+
 namespace ikgen {
 
 enum class ImageFormat { jpeg, png, webp };
@@ -41,6 +43,26 @@ struct ProcessorStep {
 // Output options (quality, progressive, optimize, compress_level, lossless) as given.
 using OutputOptions = std::map<std::string, ParamValue>;
 
+// Which hash names a spec's cache files: ikgen's own (README "How cache file names are made")
+// or django-imagekit's ImageSpec.get_hash() (README "django-imagekit's cache names").
+enum class HashKind { ikgen, imagekit };
+
+// What imagekit hashes for a spec besides the source name, as the Python objects the site's
+// code builds: [source.name, processors, format, options, autoconvert].
+struct ImagekitValues {
+  PyRef processors;  // a list of pilkit processor objects
+  PyRef format;      // str or None
+  PyRef options;     // dict or None
+  PyRef autoconvert; // bool
+};
+
+// A name the site's own Python computed for a source; checked when the config loads.
+struct Probe {
+  std::string source;
+  std::string file;
+  SourceLocation location; // of `file`
+};
+
 struct Spec {
   std::string id;
   std::vector<ProcessorStep> processors;
@@ -48,6 +70,10 @@ struct Spec {
   OutputOptions options;
   bool autoconvert = true;
   SourceLocation location;
+  HashKind hash = HashKind::ikgen;
+  ImagekitValues imagekit;                    // set when hash is imagekit
+  std::optional<std::string> imagekit_format; // the format string as written (imagekit's extension rule)
+  std::vector<Probe> probes;
 };
 
 struct SourceGroup {
@@ -73,6 +99,7 @@ struct Project {
   Namer namer = Namer::source_name_as_path;
   std::filesystem::path state_file; // absolute; default <storage_root>/<cache_dir>/.ikgen-state.sqlite
   Strategy strategy = Strategy::just_in_time;
+  HashKind hash = HashKind::ikgen; // cache.hash: the default for every spec
   // Sources whose header claims more pixels are refused before decoding (decompression bombs);
   // the default is Pillow's MAX_IMAGE_PIXELS.
   std::uint64_t max_pixels = 89'478'485;
