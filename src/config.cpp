@@ -386,17 +386,30 @@ std::string contained_path(const Reader& reader, const YAML::Node& node, const s
   return out;
 }
 
-SourceGroup parse_source_group(const Reader& reader, const YAML::Node& node) {
-  reader.check_keys(node, {"id", "specs", "include", "exclude"}, "a source group");
+SourceGroup parse_source_group(const Reader& reader, const YAML::Node& node, const std::filesystem::path& base_dir,
+                               const std::filesystem::path& label_dir) {
+  reader.check_keys(node, {"id", "specs", "include", "exclude", "sources_from"}, "a source group");
   SourceGroup group;
   group.location = reader.location(node);
   if (!node["id"]) reader.fail(node, "a source group needs an \"id\"");
   group.id = reader.string(node["id"], "a source group's \"id\"");
   if (!node["specs"]) reader.fail(node, "source group \"" + group.id + "\" needs \"specs\": the spec id patterns its files are registered with");
   group.spec_patterns = reader.string_list(node["specs"], "\"specs\"");
-  if (!node["include"]) reader.fail(node, "source group \"" + group.id + "\" needs \"include\": globs relative to storage.root, such as \"photos/**/*.jpg\"");
-  for (const auto& glob : reader.string_list(node["include"], "\"include\"")) {
-    group.include.push_back(contained_path(reader, node["include"], glob, "include glob"));
+  if (const YAML::Node list = node["sources_from"]; list && !list.IsNull()) {
+    const std::string text = reader.string(list, "\"sources_from\"");
+    if (text.empty()) reader.fail(list, "\"sources_from\" must name a source list file, such as \"ikgen-sources/products.txt\"");
+    group.sources_from = (base_dir / text).lexically_normal();
+    group.sources_from_label = (label_dir / text).lexically_normal().string();
+    group.sources_from_location = reader.location(list);
+  }
+  if (!node["include"] && group.sources_from.empty()) {
+    reader.fail(node, "source group \"" + group.id + "\" needs \"include\" (globs relative to storage.root, such as \"photos/**/*.jpg\") or \"sources_from\" (a file listing source names)");
+  }
+  if (const YAML::Node include = node["include"]; include && !(include.IsNull() && !group.sources_from.empty())) {
+    for (const auto& glob : reader.string_list(include, "\"include\"")) {
+      group.include.push_back(contained_path(reader, include, glob, "include glob"));
+    }
+    if (group.include.empty()) reader.fail(include, "\"include\" of source group \"" + group.id + "\" is empty");
   }
   if (const YAML::Node exclude = node["exclude"]; exclude && !exclude.IsNull()) {
     for (const auto& glob : reader.string_list(exclude, "\"exclude\"")) {
@@ -404,7 +417,6 @@ SourceGroup parse_source_group(const Reader& reader, const YAML::Node& node) {
     }
   }
   if (group.spec_patterns.empty()) reader.fail(node["specs"], "\"specs\" of source group \"" + group.id + "\" is empty");
-  if (group.include.empty()) reader.fail(node["include"], "\"include\" of source group \"" + group.id + "\" is empty");
   return group;
 }
 
@@ -477,7 +489,7 @@ Project parse_root(const Reader& reader, const YAML::Node& root, const std::stri
   }
   std::map<std::string, int> group_lines;
   for (const auto& node : groups) {
-    SourceGroup group = parse_source_group(reader, node);
+    SourceGroup group = parse_source_group(reader, node, base_dir, std::filesystem::path(file_name).parent_path());
     const auto [it, inserted] = group_lines.emplace(group.id, group.location.line);
     if (!inserted) reader.fail(node["id"], "source group id \"" + group.id + "\" is already used on line " + std::to_string(it->second));
     project.source_groups.push_back(std::move(group));

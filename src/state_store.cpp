@@ -135,6 +135,8 @@ public:
     if (status != SQLITE_DONE) fail_read();
   }
 
+  void invalidate() override { m_cached = false; }
+
   void flush() override {
     m_pending_sources.clear();
     if (m_pending.empty() || !m_db || !m_writable) {
@@ -201,6 +203,7 @@ private:
     int status = SQLITE_ROW;
     while ((status = sqlite3_step(s)) == SQLITE_ROW) m_cached_records.push_back(read_row(s));
     if (status != SQLITE_DONE) fail_read();
+    sqlite3_reset(s); // ends the read transaction, so the next fetch sees other writers' commits
     m_cached_source = source;
     m_cached = true;
   }
@@ -253,13 +256,20 @@ sqlite3* open_checked(const std::filesystem::path& path, bool writable, std::str
   }
   sqlite3_busy_timeout(db, 10000);
   try {
+    // Version and table read in one transaction: another process may be creating the file.
+    sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
     const int version = user_version(db); // also fails on a file that is not a database
+    const bool table = version >= 0 && has_table(db, "cache_files");
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
     if (version < 0) throw Error("not a database");
-    const bool empty = version == 0 && !has_table(db, "cache_files");
+    const bool empty = version == 0 && !table;
     if (empty && writable) {
       char* message = nullptr;
-      const std::string setup = std::string("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;") + k_schema +
-                                "PRAGMA user_version = " + std::to_string(k_state_schema_version) + ";";
+      // One transaction, so a second process opening the file meanwhile sees no schema or all
+      // of it, never a table without its version.
+      const std::string setup = std::string("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE;") +
+                                k_schema + "PRAGMA user_version = " + std::to_string(k_state_schema_version) +
+                                "; COMMIT;";
       if (sqlite3_exec(db, setup.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
         problem = message ? message : "cannot create the schema";
         sqlite3_free(message);
@@ -274,7 +284,7 @@ sqlite3* open_checked(const std::filesystem::path& path, bool writable, std::str
     } else if (writable) {
       sqlite3_exec(db, "PRAGMA synchronous = NORMAL;", nullptr, nullptr, nullptr);
     }
-    if (!empty && !has_table(db, "cache_files")) throw Error("no cache_files table");
+    if (!empty && !table) throw Error("no cache_files table");
   } catch (const Error& e) {
     problem = sqlite3_errmsg(db) && std::string(sqlite3_errmsg(db)) != "not an error" ? sqlite3_errmsg(db) : e.what();
     sqlite3_close(db);
