@@ -2,6 +2,8 @@
 
 #include <ctime>
 #include <map>
+#include <algorithm>
+#include <tbb/info.h>
 #include <tbb/parallel_for.h>
 
 #include "ikgen/codecs.hpp"
@@ -165,28 +167,6 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
     return stale;
   };
 
-  std::vector<std::string> deferred; // claimed by another process: done last, waiting for it
-  std::vector<SourceJobs> work;
-  for (const std::string& name : order) {
-    Pending& entry = pending[name];
-    const Decided& first = *entry.served.front();
-    const bool rejected = !first.source->source.rejection.empty(); // fails without writing anything
-    if (!rejected) {
-      if (!session.claims->try_claim(name)) {
-        deferred.push_back(name);
-        continue;
-      }
-      entry.claimed = true;
-      if (!still_stale(entry)) {
-        session.claims->release(name);
-        entry.claimed = false;
-        continue;
-      }
-    }
-    if (work.empty() || work.back().source.name != first.source->source.name) work.push_back({first.source->source, {}});
-    work.back().outputs.push_back(*first.output);
-  }
-
   ScheduleOptions schedule;
   schedule.jobs = session.options.jobs;
   schedule.storage = &session.storage;
@@ -224,14 +204,52 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
     }
   };
 
-  std::size_t total = 0;
-  for (const SourceJobs& jobs : work) total += jobs.outputs.size();
-  session.reporter.expect(total + deferred.size());
-  if (!work.empty()) generate(work, schedule);
-  // Interrupted: outputs never started still hold claims taken without waiting.
-  for (const auto& [name, entry] : pending) {
-    if (entry.claimed) session.claims->release(name);
+  // Claims are taken a chunk of sources at a time, just before they are generated, so that a
+  // `generate` waiting for one of them waits for a few sources, not for the whole batch.
+  const std::size_t threads = session.options.jobs > 0 ? static_cast<std::size_t>(session.options.jobs)
+                                                       : static_cast<std::size_t>(tbb::info::default_concurrency());
+  const std::size_t chunk_sources = std::max<std::size_t>(8, 4 * threads);
+  std::vector<std::string> deferred; // claimed by another process: done last, waiting for it
+  std::size_t next = 0;
+  while (next < order.size() && !interrupt_requested()) {
+    std::vector<SourceJobs> work;
+    for (; next < order.size(); ++next) {
+      const std::string& name = order[next];
+      Pending& entry = pending[name];
+      const Decided& first = *entry.served.front();
+      const bool new_source = work.empty() || work.back().source.name != first.source->source.name;
+      if (new_source && work.size() == chunk_sources) break;
+      if (!first.source->source.rejection.empty()) {
+        // Not a readable source (a listed name that does not exist...): fails without a claim
+        // and without the workers.
+        schedule.on_result({first.source, first.output, JobStatus::failed, first.source->source.rejection, 0, 0, 1, 0});
+        continue;
+      }
+      if (!session.claims->try_claim(name)) {
+        deferred.push_back(name);
+        continue;
+      }
+      entry.claimed = true;
+      if (!still_stale(entry)) {
+        session.claims->release(name);
+        entry.claimed = false;
+        continue;
+      }
+      if (new_source) work.push_back({first.source->source, {}});
+      work.back().outputs.push_back(*first.output);
+    }
+    std::size_t total = 0;
+    for (const SourceJobs& jobs : work) total += jobs.outputs.size();
+    session.reporter.expect(total);
+    if (!work.empty()) generate(work, schedule);
+    // Interrupted: outputs never started still hold claims taken without waiting.
+    for (auto& [name, entry] : pending) {
+      if (!entry.claimed) continue;
+      session.claims->release(name);
+      entry.claimed = false;
+    }
   }
+  session.reporter.expect(deferred.size());
 
   // Now holding no claim, wait for each deferred one in turn (never while holding another, so
   // two processes cannot wait for each other).
