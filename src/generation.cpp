@@ -65,15 +65,26 @@ void adopt(Session& session, const Decided& d, const SourceFingerprint& fingerpr
 
 enum class Recheck { yes, no };
 
+bool same_record(const std::optional<CacheRecord>& a, const std::optional<CacheRecord>& b) {
+  if (!a || !b) return !a && !b;
+  return a->cache_name == b->cache_name && a->fingerprint.size == b->fingerprint.size &&
+         a->fingerprint.mtime_ns == b->fingerprint.mtime_ns && a->fingerprint.content_hash == b->fingerprint.content_hash &&
+         a->width == b->width && a->height == b->height && a->bytes == b->bytes && a->generated_at == b->generated_at;
+}
+
 // With Recheck::yes (after taking the claim) only the state record is consulted: whoever held the
-// claim recorded the file before releasing it, so no record means nobody made it, and the
-// storage need not be asked a second time.
+// claim recorded the file before releasing it. A record unchanged since the decision means
+// nobody made the file meanwhile, and the decision stands (the storage is not asked twice); a
+// changed one is judged afresh.
 Verdict decide_one(Session& session, const Decided& d, const SourceFingerprint& fingerprint,
-                   std::optional<OutputObservation>& observed, Recheck recheck = Recheck::no) {
+                   std::optional<OutputObservation>& observed, Recheck recheck = Recheck::no,
+                   std::optional<CacheRecord>* seen = nullptr) {
   // A source that cannot be read (a listed name that does not exist, a directory...) fails; its
   // name may not even be one the storage should be asked about ("..").
   if (!d.source->source.rejection.empty()) return {true, Reason::output_missing, false};
   const std::optional<CacheRecord> record = session.store.find(d.output->spec->id, d.source->source.name);
+  if (seen) *seen = record;
+  if (recheck == Recheck::yes && same_record(record, d.record)) return d.verdict;
   Facts facts;
   facts.strategy = session.strategy;
   facts.verify = session.options.verify;
@@ -116,10 +127,10 @@ Decisions decide_all(Session& session, const Plan& plan, Adopt adopt_found) {
   for (std::size_t i = 0; i < plan.sources.size(); ++i) {
     const SourceJobs& source = plan.sources[i];
     for (const OutputJob& output : source.outputs) {
-      Decided d{&source, &output, i, {}};
+      Decided d{&source, &output, i, {}, std::nullopt};
       const SourceFingerprint fingerprint = decisions.fingerprint(d);
       std::optional<OutputObservation> observed;
-      d.verdict = decide_one(session, d, fingerprint, observed);
+      d.verdict = decide_one(session, d, fingerprint, observed, Recheck::no, &d.record);
       if (d.verdict.record_needed && adopt_found == Adopt::yes) adopt(session, d, fingerprint, observed);
       decided.push_back(d);
     }
@@ -208,7 +219,7 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
   // `generate` waiting for one of them waits for a few sources, not for the whole batch.
   const std::size_t threads = session.options.jobs > 0 ? static_cast<std::size_t>(session.options.jobs)
                                                        : static_cast<std::size_t>(tbb::info::default_concurrency());
-  const std::size_t chunk_sources = std::max<std::size_t>(8, 4 * threads);
+  const std::size_t chunk_sources = std::max<std::size_t>(16, 8 * threads);
   std::vector<std::string> deferred; // claimed by another process: done last, waiting for it
   std::size_t next = 0;
   while (next < order.size() && !interrupt_requested()) {

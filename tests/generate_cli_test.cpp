@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "cli_support.hpp"
+#include "ikgen/output_claims.hpp"
+#include <thread>
 
 namespace fs = std::filesystem;
 using namespace ikgen::test;
@@ -364,4 +366,43 @@ TEST_CASE("sources_from: a list of a million names streams in bounded memory") {
   // Holding the names would take more than 60 MB; streaming keeps the peak where it was.
   CHECK(large_rss - small_rss < 16 * 1024);
   fs::remove(dir / ".err-large");
+}
+
+TEST_CASE("claims: generate and generateimages wait for an output another process has claimed") {
+  ListedSite site;
+  const Outcome check = run_ikgen(site.dir, "check --json shop:thumb");
+  std::string file;
+  for (const std::string& line : lines_of(check.out)) {
+    if (line.find("\"source\": \"products/a.jpg\"") == std::string::npos) continue;
+    const std::size_t at = line.find("\"file\": \"") + 9;
+    file = line.substr(at, line.find('"', at) - at);
+  }
+  REQUIRE(file.rfind("CACHE/images/products/a/", 0) == 0);
+  fs::create_directories(site.cache());
+  ikgen::OutputClaims held(site.cache() / ".ikgen-state.sqlite.claims");
+  REQUIRE(held.try_claim(file));
+
+  SUBCASE("generate") {
+    const pid_t pid = start_ikgen(site.dir, "generate --json shop:thumb products/a.jpg", "g");
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    int status = 0;
+    CHECK(::waitpid(pid, &status, WNOHANG) == 0); // still waiting for the claim
+    CHECK(!fs::exists(site.dir / "media" / file));
+    held.release(file);
+    const Outcome outcome = finish_ikgen(site.dir, pid, "g");
+    CHECK(outcome.status == 0);
+    CHECK(outcome.out.find("\"state\": \"generated\"") != std::string::npos);
+  }
+  SUBCASE("generateimages") {
+    const pid_t pid = start_ikgen(site.dir, "generateimages -v", "r");
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    int status = 0;
+    CHECK(::waitpid(pid, &status, WNOHANG) == 0);
+    CHECK(!fs::exists(site.dir / "media" / file));
+    held.release(file);
+    const Outcome outcome = finish_ikgen(site.dir, pid, "r");
+    CHECK(outcome.status == 1); // the missing listed sources
+    CHECK(outcome.out.find("generated 8, already present 0, failed 4") != std::string::npos);
+    CHECK(fs::exists(site.dir / "media" / file));
+  }
 }

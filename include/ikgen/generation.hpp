@@ -5,6 +5,7 @@
 // `check` (decisions only) and `generate`.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,7 @@ struct Decided {
   const OutputJob* output;
   std::size_t source_index; // into plan.sources and content_hashes
   Verdict verdict;
+  std::optional<CacheRecord> record; // as read when deciding (a claim's re-check compares with it)
 };
 
 struct Decisions {
