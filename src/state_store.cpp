@@ -246,7 +246,14 @@ bool has_table(sqlite3* db, const char* name) {
 
 // Opens and checks the file. Returns nullptr with `problem` set when it is not a usable state
 // file of this version (damaged, foreign, newer or older schema).
-sqlite3* open_checked(const std::filesystem::path& path, bool writable, std::string& problem) {
+// A busy file (another process holding a lock past the busy timeout) is not a damaged one: it
+// must never be removed and started over.
+bool is_busy(sqlite3* db) {
+  const int code = sqlite3_errcode(db) & 0xff;
+  return code == SQLITE_BUSY || code == SQLITE_LOCKED;
+}
+
+sqlite3* open_checked(const std::filesystem::path& path, bool writable, std::string& problem, bool& busy) {
   sqlite3* db = nullptr;
   const int flags = writable ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
   if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
@@ -271,6 +278,7 @@ sqlite3* open_checked(const std::filesystem::path& path, bool writable, std::str
                                 k_schema + "PRAGMA user_version = " + std::to_string(k_state_schema_version) +
                                 "; COMMIT;";
       if (sqlite3_exec(db, setup.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+        busy = is_busy(db);
         problem = message ? message : "cannot create the schema";
         sqlite3_free(message);
         sqlite3_close(db);
@@ -286,6 +294,7 @@ sqlite3* open_checked(const std::filesystem::path& path, bool writable, std::str
     }
     if (!empty && !table) throw Error("no cache_files table");
   } catch (const Error& e) {
+    busy = is_busy(db);
     problem = sqlite3_errmsg(db) && std::string(sqlite3_errmsg(db)) != "not an error" ? sqlite3_errmsg(db) : e.what();
     sqlite3_close(db);
     return nullptr;
@@ -313,14 +322,20 @@ std::unique_ptr<StateStore> open_sqlite_state_store(const std::filesystem::path&
     }
   }
   std::string problem;
-  sqlite3* db = open_checked(path, writable, problem);
+  bool busy = false;
+  sqlite3* db = open_checked(path, writable, problem, busy);
+  if (!db && busy) {
+    throw Error("state file " + path.string() + " is busy (" + problem +
+                    "): another ikgen process kept it locked for over 10 s; try again",
+                ExitCode::environment_error);
+  }
   if (!db) {
     warn("state file " + path.string() + " is unusable (" + problem + "); " +
          (writable ? "starting a new one: outputs not found in the storage are regenerated"
                    : "treating it as empty"));
     if (!writable) return std::make_unique<SqliteStateStore>(nullptr, path, false);
     remove_state_files(path);
-    db = open_checked(path, true, problem);
+    db = open_checked(path, true, problem, busy);
     if (!db) throw Error("cannot create state file " + path.string() + ": " + problem, ExitCode::environment_error);
   }
   return std::make_unique<SqliteStateStore>(db, path, writable);
