@@ -33,15 +33,14 @@ std::int64_t OutputClaims::offset_of(const std::string& cache_name) {
   return static_cast<std::int64_t>(XXH3_64bits(cache_name.data(), cache_name.size()) >> 2);
 }
 
-bool OutputClaims::lock(std::int64_t start, std::int64_t length, bool wait_for_it) {
+bool OutputClaims::lock(std::int64_t start, std::int64_t length) {
   struct flock request {};
   request.l_type = F_WRLCK;
   request.l_whence = SEEK_SET;
   request.l_start = static_cast<off_t>(start);
   request.l_len = static_cast<off_t>(length);
   request.l_pid = 0; // required by OFD locks
-  while (::fcntl(m_fd, wait_for_it ? F_OFD_SETLKW : F_OFD_SETLK, &request) != 0) {
-    if (errno == EINTR && wait_for_it) return false;
+  while (::fcntl(m_fd, F_OFD_SETLK, &request) != 0) {
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EACCES) return false;
     throw Error("cannot lock claims file " + m_path.string() + ": " + std::strerror(errno), ExitCode::environment_error);
@@ -66,7 +65,7 @@ ClaimWait OutputClaims::wait_for(std::int64_t start, std::int64_t length, std::c
                                  const std::function<bool()>& should_stop) {
   const auto deadline = std::chrono::steady_clock::now() + patience;
   std::chrono::milliseconds pause{1};
-  while (!lock(start, length, false)) {
+  while (!lock(start, length)) {
     if (should_stop && should_stop()) return ClaimWait::stopped;
     if (std::chrono::steady_clock::now() >= deadline) return ClaimWait::timed_out;
     std::this_thread::sleep_for(pause);
@@ -75,7 +74,7 @@ ClaimWait OutputClaims::wait_for(std::int64_t start, std::int64_t length, std::c
   return ClaimWait::claimed;
 }
 
-bool OutputClaims::try_claim(const std::string& cache_name) { return lock(offset_of(cache_name), 1, false); }
+bool OutputClaims::try_claim(const std::string& cache_name) { return lock(offset_of(cache_name), 1); }
 
 ClaimWait OutputClaims::claim(const std::string& cache_name, std::chrono::milliseconds patience,
                               const std::function<bool()>& should_stop) {

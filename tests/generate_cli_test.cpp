@@ -405,4 +405,14 @@ TEST_CASE("claims: generate and generateimages wait for an output another proces
     CHECK(outcome.out.find("generated 8, already present 0, failed 4") != std::string::npos);
     CHECK(fs::exists(site.dir / "media" / file));
   }
+  SUBCASE("prune waits for every claim before it removes anything") {
+    const pid_t pid = start_ikgen(site.dir, "prune", "p");
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    int status = 0;
+    CHECK(::waitpid(pid, &status, WNOHANG) == 0);
+    held.release(file);
+    const Outcome outcome = finish_ikgen(site.dir, pid, "p");
+    CHECK(outcome.status == 0);
+    CHECK(outcome.out.find("prune: removed 0 files") != std::string::npos);
+  }
 }

@@ -48,7 +48,7 @@ public:
   [[nodiscard]] static std::int64_t offset_of(const std::string& cache_name);
 
 private:
-  [[nodiscard]] bool lock(std::int64_t start, std::int64_t length, bool wait_for_it);
+  [[nodiscard]] bool lock(std::int64_t start, std::int64_t length); // without waiting
   [[nodiscard]] ClaimWait wait_for(std::int64_t start, std::int64_t length, std::chrono::milliseconds patience,
                                    const std::function<bool()>& should_stop);
   void unlock(std::int64_t start, std::int64_t length);
