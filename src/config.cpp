@@ -539,7 +539,14 @@ void parse_imagekit_values(const Reader& reader, PythonValueReader& py, const YA
   if (const YAML::Node list = node["processors"]; list && !list.IsNull()) {
     for (const auto& item : list) processors.push_back(imagekit_processor(reader, py, item, 0));
   }
-  spec.imagekit.processors = py_list(std::move(processors));
+  // A class attribute `processors = (...)` is a tuple; a list is what specs usually write.
+  const YAML::Node list = node["processors"];
+  const bool is_tuple = list && list.IsSequence() && list.Tag() == "!tuple";
+  if (list && list.IsSequence() && list.Tag() != "?" && list.Tag() != "" && list.Tag() != "!list" &&
+      list.Tag() != "tag:yaml.org,2002:seq" && !is_tuple) {
+    reader.fail(list, "\"processors\" may be tagged !list or !tuple, not " + list.Tag());
+  }
+  spec.imagekit.processors = is_tuple ? py_tuple(std::move(processors)) : py_list(std::move(processors));
   spec.imagekit.format = py_none();
   if (const YAML::Node format = node["format"]; format && !format.IsNull()) {
     spec.imagekit.format = py.value(format);
@@ -619,7 +626,7 @@ void check_probes(const Project& project, const Spec& spec) {
   for (const Probe& probe : spec.probes) {
     std::string computed;
     try {
-      computed = namer.cache_name(probe.source);
+      computed = namer.site_name(probe.source);
     } catch (const std::invalid_argument& e) {
       computed = std::string("(none: ") + e.what() + ")";
     }
@@ -655,17 +662,30 @@ std::string contained_path(const Reader& reader, const YAML::Node& node, const s
   return out;
 }
 
-SourceGroup parse_source_group(const Reader& reader, const YAML::Node& node) {
-  reader.check_keys(node, {"id", "specs", "include", "exclude"}, "a source group");
+SourceGroup parse_source_group(const Reader& reader, const YAML::Node& node, const std::filesystem::path& base_dir,
+                               const std::filesystem::path& label_dir) {
+  reader.check_keys(node, {"id", "specs", "include", "exclude", "sources_from"}, "a source group");
   SourceGroup group;
   group.location = reader.location(node);
   if (!node["id"]) reader.fail(node, "a source group needs an \"id\"");
   group.id = reader.string(node["id"], "a source group's \"id\"");
   if (!node["specs"]) reader.fail(node, "source group \"" + group.id + "\" needs \"specs\": the spec id patterns its files are registered with");
   group.spec_patterns = reader.string_list(node["specs"], "\"specs\"");
-  if (!node["include"]) reader.fail(node, "source group \"" + group.id + "\" needs \"include\": globs relative to storage.root, such as \"photos/**/*.jpg\"");
-  for (const auto& glob : reader.string_list(node["include"], "\"include\"")) {
-    group.include.push_back(contained_path(reader, node["include"], glob, "include glob"));
+  if (const YAML::Node list = node["sources_from"]; list && !list.IsNull()) {
+    const std::string text = reader.string(list, "\"sources_from\"");
+    if (text.empty()) reader.fail(list, "\"sources_from\" must name a source list file, such as \"ikgen-sources/products.txt\"");
+    group.sources_from = (base_dir / text).lexically_normal();
+    group.sources_from_label = (label_dir / text).lexically_normal().string();
+    group.sources_from_location = reader.location(list);
+  }
+  if (!node["include"] && group.sources_from.empty()) {
+    reader.fail(node, "source group \"" + group.id + "\" needs \"include\" (globs relative to storage.root, such as \"photos/**/*.jpg\") or \"sources_from\" (a file listing source names)");
+  }
+  if (const YAML::Node include = node["include"]; include && !(include.IsNull() && !group.sources_from.empty())) {
+    for (const auto& glob : reader.string_list(include, "\"include\"")) {
+      group.include.push_back(contained_path(reader, include, glob, "include glob"));
+    }
+    if (group.include.empty()) reader.fail(include, "\"include\" of source group \"" + group.id + "\" is empty");
   }
   if (const YAML::Node exclude = node["exclude"]; exclude && !exclude.IsNull()) {
     for (const auto& glob : reader.string_list(exclude, "\"exclude\"")) {
@@ -673,7 +693,6 @@ SourceGroup parse_source_group(const Reader& reader, const YAML::Node& node) {
     }
   }
   if (group.spec_patterns.empty()) reader.fail(node["specs"], "\"specs\" of source group \"" + group.id + "\" is empty");
-  if (group.include.empty()) reader.fail(node["include"], "\"include\" of source group \"" + group.id + "\" is empty");
   return group;
 }
 
@@ -730,8 +749,10 @@ Project parse_root(const Reader& reader, const YAML::Node& root, const std::stri
   if (project.state_file.empty()) project.state_file = project.storage_root / project.cache_dir / ".ikgen-state.sqlite";
 
   const YAML::Node specs = root["specs"];
-  if (!specs || !specs.IsSequence() || specs.size() == 0) {
-    reader.fail(specs ? specs : root, "\"specs\" must be a non-empty list of specs");
+  // An empty list is a valid project (a site with no specs yet exports one); a missing key is
+  // more likely a typo than a wish for nothing.
+  if (!specs || !specs.IsSequence()) {
+    reader.fail(specs ? specs : root, "\"specs\" must be a list of specs (write \"specs: []\" for none)");
   }
   std::map<std::string, int> spec_lines;
   PythonValueReader py(file_name);
@@ -744,12 +765,12 @@ Project parse_root(const Reader& reader, const YAML::Node& root, const std::stri
   }
 
   const YAML::Node groups = root["source_groups"];
-  if (!groups || !groups.IsSequence() || groups.size() == 0) {
-    reader.fail(groups ? groups : root, "\"source_groups\" must be a non-empty list of source groups");
+  if (!groups || !groups.IsSequence()) {
+    reader.fail(groups ? groups : root, "\"source_groups\" must be a list of source groups (write \"source_groups: []\" for none)");
   }
   std::map<std::string, int> group_lines;
   for (const auto& node : groups) {
-    SourceGroup group = parse_source_group(reader, node);
+    SourceGroup group = parse_source_group(reader, node, base_dir, std::filesystem::path(file_name).parent_path());
     const auto [it, inserted] = group_lines.emplace(group.id, group.location.line);
     if (!inserted) reader.fail(node["id"], "source group id \"" + group.id + "\" is already used on line " + std::to_string(it->second));
     project.source_groups.push_back(std::move(group));

@@ -62,6 +62,15 @@ int main(int argc, char** argv) {
   add_config(manifest);
   manifest->add_option("--format", format, "json (one object per line) or csv")->check(CLI::IsMember({"json", "csv"}));
 
+  CLI::App* now = app.add_subcommand("generate", "generate these (spec, source) pairs now if missing or stale, and print "
+                                                 "each cache file with its width and height");
+  now->add_option("spec", options.spec_id, "the spec's exact id")->required();
+  now->add_option("sources", options.sources, "source names relative to storage.root (any file, in a source group or not)");
+  now->add_option("--sources-from", options.sources_from, "a source list file (one name per line, see README), - for stdin");
+  now->add_flag("--json", options.json, "one JSON object per pair: generator, source, file, width, height, state");
+  add_config(now);
+  now->add_option("-j,--jobs", options.jobs, "worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -71,10 +80,15 @@ int main(int argc, char** argv) {
   options.command = check->parsed()      ? ikgen::Command::check
                     : prune->parsed()    ? ikgen::Command::prune
                     : manifest->parsed() ? ikgen::Command::manifest
+                    : now->parsed()      ? ikgen::Command::generate
                                          : ikgen::Command::generateimages;
   options.verbosity = verbose ? ikgen::Verbosity::verbose : quiet ? ikgen::Verbosity::quiet : ikgen::Verbosity::normal;
   if (!strategy.empty()) options.strategy = ikgen::parse_strategy(strategy);
   options.manifest_format = format == "csv" ? ikgen::ManifestFormat::csv : ikgen::ManifestFormat::json;
+  if (now->parsed() && options.sources.empty() && !options.sources_from) {
+    std::fprintf(stderr, "ikgen: error: generate needs sources: names after the spec id, or --sources-from FILE (- for stdin)\n");
+    return ikgen::to_int(ExitCode::usage_error);
+  }
 
   try {
     return ikgen::to_int(ikgen::run(options));

@@ -7,6 +7,7 @@
 #include <xxhash.h>
 
 #include "ikgen/error.hpp"
+#include "ikgen/interrupt.hpp"
 #include "ikgen/json.hpp"
 #include "ikgen/source_walk.hpp"
 
@@ -26,7 +27,7 @@ std::uint64_t record_hash(const std::string& generator, const std::string& sourc
 bool is_state_file(const Project& project, const fs::path& path) {
   const std::string state = project.state_file.lexically_normal().string();
   const std::string candidate = path.lexically_normal().string();
-  for (const char* suffix : {"", "-wal", "-shm", "-journal", ".lock"}) {
+  for (const char* suffix : {"", "-wal", "-shm", "-journal", ".lock", ".claims"}) {
     if (candidate == state + suffix) return true;
   }
   return false;
@@ -42,7 +43,7 @@ std::string csv_field(const std::string& text) {
 } // namespace
 
 ExitCode prune(const Project& project, SourceStream& sources, StateStore& store, Storage& storage, DryRun dry_run,
-               bool force, Reporter& reporter) {
+               bool force, Reporter& reporter, OutputClaims& claims) {
   std::unordered_set<std::uint64_t> expected_files;   // hash of the cache name
   std::unordered_set<std::uint64_t> expected_records; // hash of generator, source and cache name
   sources.for_each([&](const SourceJobs& source) {
@@ -57,6 +58,22 @@ ExitCode prune(const Project& project, SourceStream& sources, StateStore& store,
                     "include globs, or pass --force if the files are really gone",
                 ExitCode::environment_error);
   }
+  if (sources.list_errors() > 0 && !force) {
+    throw Error("refusing to prune: " + std::to_string(sources.list_errors()) +
+                    " source list line(s) are not names (see the errors above), so their sources are unknown; fix "
+                    "the lists, or pass --force",
+                ExitCode::environment_error);
+  }
+  if (dry_run == DryRun::no) {
+    const ClaimWait waited = claims.claim_all(k_claim_patience, [] { return interrupt_requested(); });
+    if (waited != ClaimWait::claimed) {
+      throw Error("refusing to prune: an ikgen generate kept generating for " +
+                      std::to_string(k_claim_patience.count() / 1000) + " s (" + claims_file_of(project.state_file).string() +
+                      " is locked); try again later",
+                  waited == ClaimWait::stopped ? ExitCode::interrupted : ExitCode::environment_error);
+    }
+  }
+  store.invalidate();
 
   // Walk the cache directory only; symbolic links are entries to remove, never followed.
   const fs::path cache_root = project.storage_root / project.cache_dir;

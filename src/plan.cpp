@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "ikgen/error.hpp"
+#include "ikgen/glob.hpp"
 #include "ikgen/naming.hpp"
+#include "ikgen/spell.hpp"
 
 namespace ikgen {
 namespace {
@@ -36,8 +38,20 @@ std::vector<const Spec*> select_specs(const Project& project, const std::vector<
   return selected;
 }
 
-SourceStream::SourceStream(const Project& project, const std::vector<const Spec*>& selected, WarningSink warn)
-    : m_project(project), m_warn(std::move(warn)) {
+const Spec& find_spec(const Project& project, const std::string& id) {
+  std::vector<std::string> ids;
+  for (const Spec& spec : project.specs) {
+    if (spec.id == id) return spec;
+    ids.push_back(spec.id);
+  }
+  const std::optional<std::string> close = closest_match(id, ids);
+  throw Error("no spec \"" + id + "\" in " + project.config_file.string() +
+              (close ? "; did you mean \"" + *close + "\"?" : "") + "; spec ids (exact, no patterns): " + list_ids(project));
+}
+
+SourceStream::SourceStream(const Project& project, const std::vector<const Spec*>& selected, WarningSink warn,
+                           WarningSink list_error)
+    : m_project(project), m_warn(std::move(warn)), m_list_error(std::move(list_error)) {
   for (const Spec* spec : selected) m_namers.emplace_back(spec, SpecNamer(project, *spec));
   for (const SourceGroup& group : project.source_groups) {
     std::vector<IdPattern> patterns;
@@ -59,33 +73,92 @@ SourceStream::SourceStream(const Project& project, const std::vector<const Spec*
     m_group_specs.push_back(std::move(specs));
   }
   m_matches.assign(m_groups.size(), 0);
-  m_walker.emplace(project, m_groups, m_warn);
+  std::vector<const SourceGroup*> walked;
+  for (std::size_t i = 0; i < m_groups.size(); ++i) {
+    const SourceGroup& group = *m_groups[i];
+    if (group.sources_from.empty()) {
+      m_walked.push_back(i);
+      walked.push_back(&group);
+      continue;
+    }
+    // Opened now, so a missing list stops the command before anything is generated.
+    const SourceLocation& at = group.sources_from_location;
+    m_lists.push_back({i, std::make_unique<SourceListReader>(
+                              group.sources_from, "fix sources_from of source group \"" + group.id + "\" (" + at.file +
+                                                      ":" + std::to_string(at.line) + ":" + std::to_string(at.column) +
+                                                      ") or write the list (manage.py ikgen_export)",
+                              group.sources_from_label)});
+  }
+  std::error_code error;
+  m_canonical_root = std::filesystem::canonical(project.storage_root, error);
+  if (error) m_canonical_root = project.storage_root;
+  if (!walked.empty()) m_walker.emplace(project, std::move(walked), m_warn);
+}
+
+void SourceStream::add_outputs(SourceJobs& jobs, std::size_t group) {
+  for (const Spec* spec : m_group_specs[group]) {
+    const bool listed = std::any_of(jobs.outputs.begin(), jobs.outputs.end(),
+                                    [&](const OutputJob& job) { return job.spec == spec; });
+    if (listed) continue; // registered by two groups
+    const auto namer = std::find_if(m_namers.begin(), m_namers.end(), [&](const auto& n) { return n.first == spec; });
+    OutputJob job;
+    job.spec = spec;
+    job.cache_name = namer->second.cache_name(jobs.source.name);
+    jobs.outputs.push_back(std::move(job));
+  }
+}
+
+std::optional<SourceJobs> SourceStream::next_listed() {
+  while (!m_lists.empty()) {
+    OpenList& list = m_lists.front();
+    std::optional<ListedName> listed = list.reader->next();
+    if (!listed) {
+      m_lists.erase(m_lists.begin());
+      continue;
+    }
+    const std::string where = list.reader->label() + ":" + std::to_string(listed->line);
+    if (!listed->error.empty()) {
+      ++m_list_errors;
+      if (m_list_error) m_list_error(where + ": " + listed->error);
+      continue;
+    }
+    const SourceGroup& group = *m_groups[list.group];
+    const auto matches = [&](const std::string& glob) { return glob_match(glob, listed->name); };
+    if (!group.include.empty() && std::none_of(group.include.begin(), group.include.end(), matches)) continue;
+    if (std::any_of(group.exclude.begin(), group.exclude.end(), matches)) continue;
+    SourceJobs jobs;
+    jobs.source = examine_listed_source(m_project, m_canonical_root, listed->name, where);
+    if (jobs.source.rejection.empty()) ++m_matches[list.group];
+    add_outputs(jobs, list.group);
+    return jobs;
+  }
+  return std::nullopt;
 }
 
 std::vector<SourceJobs> SourceStream::next(std::size_t max) {
   std::vector<SourceJobs> batch;
-  while (m_walker && batch.size() < max) {
-    std::optional<WalkedSource> found = m_walker->next();
-    if (!found) {
+  while (!m_finished && batch.size() < max) {
+    if (m_walker) {
+      std::optional<WalkedSource> found = m_walker->next();
+      if (!found) {
+        m_walker.reset();
+        continue;
+      }
+      SourceJobs jobs;
+      jobs.source = std::move(found->file);
+      for (const std::size_t group : found->groups) {
+        ++m_matches[m_walked[group]];
+        add_outputs(jobs, m_walked[group]);
+      }
+      batch.push_back(std::move(jobs));
+      continue;
+    }
+    std::optional<SourceJobs> listed = next_listed();
+    if (!listed) {
       finish();
       break;
     }
-    SourceJobs jobs;
-    jobs.source = std::move(found->file);
-    for (const std::size_t group : found->groups) {
-      ++m_matches[group];
-      for (const Spec* spec : m_group_specs[group]) {
-        const bool listed = std::any_of(jobs.outputs.begin(), jobs.outputs.end(),
-                                        [&](const OutputJob& job) { return job.spec == spec; });
-        if (listed) continue; // registered by two groups
-        const auto namer = std::find_if(m_namers.begin(), m_namers.end(), [&](const auto& n) { return n.first == spec; });
-        OutputJob job;
-        job.spec = spec;
-        job.cache_name = namer->second.cache_name(jobs.source.name);
-        jobs.outputs.push_back(std::move(job));
-      }
-    }
-    batch.push_back(std::move(jobs));
+    batch.push_back(std::move(*listed));
   }
   return batch;
 }
@@ -97,11 +170,17 @@ void SourceStream::for_each(const std::function<void(SourceJobs&)>& visit) {
 }
 
 void SourceStream::finish() {
-  m_walker.reset();
+  m_finished = true;
   for (std::size_t i = 0; i < m_groups.size(); ++i) {
     if (m_matches[i] > 0) continue;
     const SourceGroup& group = *m_groups[i];
     m_empty_groups.push_back(group.id);
+    if (!group.sources_from.empty()) {
+      m_warn(group.location.file + ":" + std::to_string(group.location.line) + ": source group \"" + group.id +
+             "\": its list " + group.sources_from_label + " names no existing file under " +
+             m_project.storage_root.string() + (group.include.empty() ? "" : " that its include globs match"));
+      continue;
+    }
     std::string globs;
     for (const std::string& glob : group.include) globs += (globs.empty() ? "" : ", ") + glob;
     m_warn(group.location.file + ":" + std::to_string(group.location.line) + ": source group \"" + group.id +

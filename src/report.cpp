@@ -22,6 +22,13 @@ void Reporter::warning(const std::string& message) {
   std::fprintf(m_err, "ikgen: warning: %s\n", printable(message).c_str());
 }
 
+void Reporter::error(const std::string& message) {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  clear_progress();
+  ++m_counts.failed;
+  std::fprintf(m_err, "ikgen: error: %s\n", printable(message).c_str());
+}
+
 void Reporter::expect(std::size_t more_to_generate) {
   std::lock_guard<std::mutex> lock(m_mutex);
   m_total += more_to_generate;

@@ -135,6 +135,8 @@ public:
     if (status != SQLITE_DONE) fail_read();
   }
 
+  void invalidate() override { m_cached = false; }
+
   void flush() override {
     m_pending_sources.clear();
     if (m_pending.empty() || !m_db || !m_writable) {
@@ -201,6 +203,7 @@ private:
     int status = SQLITE_ROW;
     while ((status = sqlite3_step(s)) == SQLITE_ROW) m_cached_records.push_back(read_row(s));
     if (status != SQLITE_DONE) fail_read();
+    sqlite3_reset(s); // ends the read transaction, so the next fetch sees other writers' commits
     m_cached_source = source;
     m_cached = true;
   }
@@ -243,7 +246,14 @@ bool has_table(sqlite3* db, const char* name) {
 
 // Opens and checks the file. Returns nullptr with `problem` set when it is not a usable state
 // file of this version (damaged, foreign, newer or older schema).
-sqlite3* open_checked(const std::filesystem::path& path, bool writable, std::string& problem) {
+// A busy file (another process holding a lock past the busy timeout) is not a damaged one: it
+// must never be removed and started over.
+bool is_busy(sqlite3* db) {
+  const int code = sqlite3_errcode(db) & 0xff;
+  return code == SQLITE_BUSY || code == SQLITE_LOCKED;
+}
+
+sqlite3* open_checked(const std::filesystem::path& path, bool writable, std::string& problem, bool& busy) {
   sqlite3* db = nullptr;
   const int flags = writable ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
   if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
@@ -253,14 +263,22 @@ sqlite3* open_checked(const std::filesystem::path& path, bool writable, std::str
   }
   sqlite3_busy_timeout(db, 10000);
   try {
+    // Version and table read in one transaction: another process may be creating the file.
+    sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
     const int version = user_version(db); // also fails on a file that is not a database
+    const bool table = version >= 0 && has_table(db, "cache_files");
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
     if (version < 0) throw Error("not a database");
-    const bool empty = version == 0 && !has_table(db, "cache_files");
+    const bool empty = version == 0 && !table;
     if (empty && writable) {
       char* message = nullptr;
-      const std::string setup = std::string("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;") + k_schema +
-                                "PRAGMA user_version = " + std::to_string(k_state_schema_version) + ";";
+      // One transaction, so a second process opening the file meanwhile sees no schema or all
+      // of it, never a table without its version.
+      const std::string setup = std::string("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE;") +
+                                k_schema + "PRAGMA user_version = " + std::to_string(k_state_schema_version) +
+                                "; COMMIT;";
       if (sqlite3_exec(db, setup.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+        busy = is_busy(db);
         problem = message ? message : "cannot create the schema";
         sqlite3_free(message);
         sqlite3_close(db);
@@ -274,8 +292,9 @@ sqlite3* open_checked(const std::filesystem::path& path, bool writable, std::str
     } else if (writable) {
       sqlite3_exec(db, "PRAGMA synchronous = NORMAL;", nullptr, nullptr, nullptr);
     }
-    if (!empty && !has_table(db, "cache_files")) throw Error("no cache_files table");
+    if (!empty && !table) throw Error("no cache_files table");
   } catch (const Error& e) {
+    busy = is_busy(db);
     problem = sqlite3_errmsg(db) && std::string(sqlite3_errmsg(db)) != "not an error" ? sqlite3_errmsg(db) : e.what();
     sqlite3_close(db);
     return nullptr;
@@ -303,14 +322,20 @@ std::unique_ptr<StateStore> open_sqlite_state_store(const std::filesystem::path&
     }
   }
   std::string problem;
-  sqlite3* db = open_checked(path, writable, problem);
+  bool busy = false;
+  sqlite3* db = open_checked(path, writable, problem, busy);
+  if (!db && busy) {
+    throw Error("state file " + path.string() + " is busy (" + problem +
+                    "): another ikgen process kept it locked for over 10 s; try again",
+                ExitCode::environment_error);
+  }
   if (!db) {
     warn("state file " + path.string() + " is unusable (" + problem + "); " +
          (writable ? "starting a new one: outputs not found in the storage are regenerated"
                    : "treating it as empty"));
     if (!writable) return std::make_unique<SqliteStateStore>(nullptr, path, false);
     remove_state_files(path);
-    db = open_checked(path, true, problem);
+    db = open_checked(path, true, problem, busy);
     if (!db) throw Error("cannot create state file " + path.string() + ": " + problem, ExitCode::environment_error);
   }
   return std::make_unique<SqliteStateStore>(db, path, writable);

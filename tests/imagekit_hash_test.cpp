@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <doctest/doctest.h>
 
 #include <string>
@@ -55,13 +56,28 @@ TEST_CASE("imagekit_hash: every processor, value type, alias and hostile name, a
       CAPTURE(k_cases[c].label);
       CAPTURE(v.source);
       CHECK(ikgen::imagekit_hash(v.source, spec.imagekit) == v.md5);
-      CHECK(as_path.cache_name(v.source) == v.source_name_as_path);
-      CHECK(dot_hash.cache_name(v.source) == v.source_name_dot_hash);
-      CHECK(hash.cache_name(v.source) == v.hash);
+      CHECK(as_path.site_name(v.source) == v.source_name_as_path);
+      CHECK(dot_hash.site_name(v.source) == v.source_name_dot_hash);
+      CHECK(hash.site_name(v.source) == v.hash);
       ++checked;
     }
   }
   CHECK(checked == static_cast<int>(std::size(k_vectors)));
+}
+
+TEST_CASE("SpecNamer: a backslash in imagekit's name is stored as '/', never leaving cache.dir") {
+  const ikgen::Spec spec = project_with("processors: [{ResizeToFill: {width: 10, height: 10}}]\nformat: JPEG").specs.at(0);
+  const ikgen::SpecNamer namer(ikgen::Namer::source_name_as_path, "CACHE/images", spec);
+  const std::string site = namer.site_name("a\\b c.jpg");
+  REQUIRE(site.find('\\') != std::string::npos); // imagekit's own name keeps the backslash
+  std::string stored = site;
+  std::replace(stored.begin(), stored.end(), '\\', '/');
+  CHECK(namer.cache_name("a\\b c.jpg") == stored); // Django's storages turn it into '/'
+  // "x\\..\\..\\..\\y" would become "../.." segments: it keeps its backslashes instead.
+  CHECK(namer.cache_name("x\\..\\..\\..\\y.jpg") == namer.site_name("x\\..\\..\\..\\y.jpg"));
+  CHECK(namer.cache_name("x\\..\\y.jpg").rfind("CACHE/images/y/", 0) == 0);
+  // Names without a backslash, and ikgen's own hash, are unchanged.
+  CHECK(namer.cache_name("photos/a.jpg") == namer.site_name("photos/a.jpg"));
 }
 
 TEST_CASE("imagekit_hash: the worked example of IMAGEKIT_NAMES.md, byte for byte") {

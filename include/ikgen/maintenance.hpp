@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "ikgen/exit_code.hpp"
+#include "ikgen/output_claims.hpp"
 #include "ikgen/plan.hpp"
 #include "ikgen/report.hpp"
 #include "ikgen/run.hpp"
@@ -21,8 +22,12 @@ enum class DryRun { yes, no };
 // state file. Refuses (Error) when a source group matches no file, unless `force`: a missing
 // mount or a wrong glob must not wipe a site's renditions. What is expected is kept as 64-bit
 // hashes (8 bytes per file, not the names); a collision could only keep an orphan.
+// A source a list names that does not exist still counts as a source: its renditions and records
+// are kept (a site may still show them), and it does not count as a match for the refusal rule.
+// Unless dry_run, it holds every output claim while it removes (waiting for running `generate`
+// calls to finish theirs), so it never removes a file that a `generate` is writing or recording.
 [[nodiscard]] ExitCode prune(const Project& project, SourceStream& sources, StateStore& store, Storage& storage,
-                             DryRun dry_run, bool force, Reporter& reporter);
+                             DryRun dry_run, bool force, Reporter& reporter, OutputClaims& claims);
 
 // Writes, from the state store alone, one entry per recorded (generator, source) of the
 // `selected` specs: the cache file, its width, height and bytes; JSON lines or CSV with a header.

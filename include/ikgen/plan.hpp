@@ -4,11 +4,13 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "ikgen/id_pattern.hpp"
+#include "ikgen/source_list.hpp"
 #include "ikgen/source_walk.hpp"
 #include "ikgen/spec.hpp"
 #include "ikgen/spec_namer.hpp"
@@ -35,14 +37,28 @@ struct Plan {
 // any pattern that selects no spec.
 [[nodiscard]] std::vector<const Spec*> select_specs(const Project& project, const std::vector<std::string>& patterns);
 
+// The spec whose id is exactly `id`. Throws Error (usage error) naming the config file, with the
+// closest id as a suggestion, when there is none.
+[[nodiscard]] const Spec& find_spec(const Project& project, const std::string& id);
+
 // Every (source, spec) pair of the selected specs, with its cache file name, source by source
 // in name order, a batch at a time: one walk of the storage root for all source groups, so a
 // run holds a batch of sources, never the whole tree. A source registered by two groups comes
 // once, with the specs of both. Warns (through `warn`) at once about a group whose spec patterns
 // match no spec, and at the end of the walk about each group that matched no file.
+//
+// Groups with `sources_from` are not walked: after the walk, each list is read line by line in
+// its own order (a list may hold millions of names and cannot be sorted in memory), filtered by
+// the group's include (when given) and exclude globs, and each name examined on disk. A name
+// that cannot be a source (missing, absolute, "..", inside cache.dir) comes as a rejected
+// SourceFile whose rejection names the list and line; a line that is not a name at all goes to
+// `list_error`. So a source may come more than once (listed twice, or walked and listed): the
+// state store makes the repeat cheap and it is never generated twice. Throws Error
+// (environment error) at construction when a source list cannot be opened.
 class SourceStream {
 public:
-  SourceStream(const Project& project, const std::vector<const Spec*>& selected, WarningSink warn);
+  SourceStream(const Project& project, const std::vector<const Spec*>& selected, WarningSink warn,
+               WarningSink list_error = {});
   // Sources per batch: enough that the workers rarely wait at a batch's end, few enough that a
   // batch's plan and decisions stay small (about a kilobyte per source).
   static constexpr std::size_t k_batch = 1024;
@@ -54,16 +70,31 @@ public:
   // Ids of the source groups that matched no file; complete once next() has returned empty.
   [[nodiscard]] const std::vector<std::string>& empty_groups() const { return m_empty_groups; }
 
+  // Lines of source lists that are not names (invalid JSON, too long), so far.
+  [[nodiscard]] std::size_t list_errors() const { return m_list_errors; }
+
 private:
+  struct OpenList {
+    std::size_t group; // index into m_groups
+    std::unique_ptr<SourceListReader> reader;
+  };
   void finish();
+  [[nodiscard]] std::optional<SourceJobs> next_listed();
+  void add_outputs(SourceJobs& jobs, std::size_t group);
 
   const Project& m_project;
   WarningSink m_warn;
+  WarningSink m_list_error;
   std::vector<const SourceGroup*> m_groups;             // the groups with selected specs
   std::vector<std::vector<const Spec*>> m_group_specs;  // their selected specs
   std::vector<std::size_t> m_matches;                   // sources found per group
   std::vector<std::pair<const Spec*, SpecNamer>> m_namers;
+  std::vector<std::size_t> m_walked;                    // the groups walked, by index in m_groups
   std::optional<SourceWalker> m_walker;
+  std::vector<OpenList> m_lists;                        // the listed groups still to read, in order
+  std::filesystem::path m_canonical_root;
+  std::size_t m_list_errors = 0;
+  bool m_finished = false;
   std::vector<std::string> m_empty_groups;
 };
 

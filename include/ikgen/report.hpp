@@ -28,6 +28,9 @@ public:
   // Adds to the number of files the progress counter expects (work arrives in batches).
   void expect(std::size_t more_to_generate);
   void result(const JobResult& result);
+  // A failure that is not one output's (a source list line that is not a name): printed as
+  // "ikgen: error: <message>" and counted as failed.
+  void error(const std::string& message);
   void up_to_date(std::size_t count) { m_counts.up_to_date += count; }
   // "generated N, already present M, failed K in S s" on `out`.
   void summary(double seconds, bool interrupted);

@@ -13,7 +13,7 @@
 
 namespace ikgen {
 
-enum class Command { generateimages, check, prune, manifest };
+enum class Command { generateimages, check, prune, manifest, generate };
 
 enum class ManifestFormat { json, csv };
 
@@ -32,6 +32,11 @@ struct Options {
   bool dry_run = false;                  // prune --dry-run
   bool force = false;                    // prune --force
   ManifestFormat manifest_format = ManifestFormat::json;
+  // generate: one spec id (exact), sources from the command line and/or a source list ("-":
+  // standard input); json prints one object per pair.
+  std::string spec_id;
+  std::vector<std::string> sources;
+  std::optional<std::string> sources_from;
 };
 
 // Runs one command. Throws Error for setup problems (the caller prints it and exits with its

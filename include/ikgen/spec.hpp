@@ -79,8 +79,14 @@ struct Spec {
 struct SourceGroup {
   std::string id;
   std::vector<std::string> spec_patterns; // generator-id patterns
-  std::vector<std::string> include;       // globs relative to storage.root
+  std::vector<std::string> include;       // globs relative to storage.root; filters a list when both are given
   std::vector<std::string> exclude;
+  // `sources_from`: a source list (source_list.hpp) naming this group's files instead of a walk
+  // of storage.root; empty when the group has none. `sources_from_label` is the same file as
+  // messages name it (relative to the current directory when the config path was).
+  std::filesystem::path sources_from;
+  std::string sources_from_label;
+  SourceLocation sources_from_location;
   SourceLocation location;
 };
 

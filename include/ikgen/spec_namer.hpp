@@ -15,8 +15,14 @@ public:
   SpecNamer(const Project& project, const Spec& spec);
   SpecNamer(Namer namer, std::string cache_dir, const Spec& spec);
 
-  // '/'-separated, relative to storage.root.
+  // Where the cache file is stored: '/'-separated, relative to storage.root. Under imagekit
+  // hashing this is imagekit_name with each '\\' turned into '/', as Django's storages store it
+  // (FileSystemStorage._save, django-storages' clean_name) and as page URLs ask for it.
   [[nodiscard]] std::string cache_name(std::string_view source_name) const;
+
+  // The name the site's Python computes (ImageCacheFile.name), which keeps any '\\' of the
+  // source name; what probes are compared with. Under ikgen's hash, the same as cache_name.
+  [[nodiscard]] std::string site_name(std::string_view source_name) const;
 
 private:
   Namer m_namer;

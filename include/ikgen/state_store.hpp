@@ -49,13 +49,18 @@ public:
   virtual void for_each(const std::function<void(const CacheRecord&)>& visit) = 0;
   // Makes buffered changes durable. Throws Error if the store cannot be written.
   virtual void flush() = 0;
+  // Forgets what find() read before, so that the next find() sees what other processes wrote
+  // since (the claim protocol re-reads a record after taking an output's claim).
+  virtual void invalidate() = 0;
 };
 
 enum class StoreAccess { read_only, read_write };
 
 using StoreWarningSink = std::function<void(const std::string&)>;
 
-// Opens (read_write: creating) the SQLite state file at `path`. A damaged file, one written by
+// Opens (read_write: creating) the SQLite state file at `path`. Several processes may have it
+// open for writing at once (`generateimages` and `generate`): WAL journal, short write
+// transactions, and a busy timeout so that one waits for the other's commit. A damaged file, one written by
 // an unknown schema version, or one that is not a state file at all is reported through `warn`
 // and replaced by an empty store (read_only: treated as empty), because regenerating is always
 // safe. A missing file is an empty store; read_only never creates it. Throws Error (environment

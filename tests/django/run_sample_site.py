@@ -27,6 +27,7 @@ import html
 import json
 import math
 import os
+import posixpath
 import re
 import shutil
 import sqlite3
@@ -121,6 +122,15 @@ class Run:
         status, _, detail = self.results[-1]
         print("%-7s %s%s" % (status, name, (": " + detail) if detail else ""), flush=True)
         return status == "PASS"
+
+
+def stored(name):
+    """Where a storage keeps a name Django computes: FileSystemStorage._save and url(), and
+    django-storages' clean_name, turn a backslash into '/'; ikgen writes there."""
+    if "\\" not in name:
+        return name
+    normal = posixpath.normpath(name.replace("\\", "/"))
+    return name if normal.startswith("..") or normal.startswith("/") or "/../" in normal else normal
 
 
 def state_rows(path):
@@ -247,7 +257,8 @@ def main(argv):
     def names_are_files():
         rows = state_rows(state)
         names = t.driver("names")
-        missing = [n for n in names if n["file"] not in rows or not os.path.isfile(os.path.join(t.media, n["file"]))]
+        missing = [n for n in names
+                   if stored(n["file"]) not in rows or not os.path.isfile(os.path.join(t.media, stored(n["file"])))]
         if missing:
             raise Failure("%d of %d names Django computes are not files ikgen wrote, e.g. %r"
                           % (len(missing), len(names), missing[:3]))
@@ -291,7 +302,7 @@ def main(argv):
         rendered = t.driver("imagekit-render", state)
         worst = (math.inf, None)
         for item in rendered:
-            if item["imagekit"] != item["ikgen"]:
+            if stored(item["imagekit"]) != item["ikgen"]:
                 raise Failure("imagekit names %r what ikgen recorded as %r" % (item["imagekit"], item["ikgen"]))
             value, size = psnr_on_white(os.path.join(t.media, item["ikgen"]), item["imagekit_path"],
                                         drop_alpha=item["generator"] in OPAQUE_SPECS)
@@ -320,7 +331,7 @@ def main(argv):
                            "shop.Product.banner": "shop:product:banner", "shop.Product.corner": "shop:product:corner",
                            "shop.Profile.avatar_small": "shop:profile:avatar_small"}.get(item["what"], item["what"])
                 got = ikgen_names.get((spec_id, item["source"]))
-                if got != item["file"]:
+                if got != stored(item["file"]):
                     raise Failure("namer %s, %s of %r: Django names %r, ikgen check %r"
                                   % (namer, spec_id, item["source"], item["file"], got))
 

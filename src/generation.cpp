@@ -1,0 +1,295 @@
+#include "ikgen/generation.hpp"
+
+#include <ctime>
+#include <map>
+#include <algorithm>
+#include <tbb/info.h>
+#include <tbb/parallel_for.h>
+
+#include "ikgen/codecs.hpp"
+#include "ikgen/file_hash.hpp"
+#include "ikgen/interrupt.hpp"
+#include "ikgen/scheduler.hpp"
+
+namespace ikgen {
+namespace {
+
+std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+// --verify-content: every source's content hash, indexed like plan.sources.
+std::vector<std::string> hash_sources(const Project& project, const Plan& plan, bool wanted) {
+  std::vector<std::string> hashes(plan.sources.size());
+  if (!wanted) return hashes;
+  tbb::parallel_for(std::size_t{0}, plan.sources.size(), [&](std::size_t i) {
+    hashes[i] = hash_file(project.storage_root / plan.sources[i].source.name).value_or("");
+  });
+  return hashes;
+}
+
+// The header of a cache file, reading as little of it as it takes: the first 4 KiB hold it in
+// all but JPEGs with large metadata segments before the frame, which get up to 256 KiB.
+std::optional<ImageHeader> read_output_header(Storage& storage, const std::string& name) {
+  for (const std::size_t limit : {std::size_t{4096}, std::size_t{256 * 1024}}) {
+    const std::string prefix = storage.read_prefix(name, limit);
+    if (const std::optional<ImageHeader> header =
+            read_header(std::span(reinterpret_cast<const unsigned char*>(prefix.data()), prefix.size()))) {
+      return header;
+    }
+    if (prefix.size() < limit) break; // the whole file was read
+  }
+  return std::nullopt;
+}
+
+// A file that exists in the storage but not in the state store: record what it is, reading
+// only its header for the size the manifest needs.
+void adopt(Session& session, const Decided& d, const SourceFingerprint& fingerprint,
+           const std::optional<OutputObservation>& output) {
+  CacheRecord record;
+  if (const std::optional<CacheRecord> known = session.store.find(d.output->spec->id, d.source->source.name);
+      known && known->cache_name == d.output->cache_name) {
+    record = *known; // same file, only the source's fingerprint moved (touched, same content)
+  } else {
+    if (const std::optional<ImageHeader> header = read_output_header(session.storage, d.output->cache_name)) {
+      record.width = header->width;
+      record.height = header->height;
+    }
+    record.bytes = output ? output->size : 0;
+    record.generated_at = now_seconds();
+  }
+  record.generator = d.output->spec->id;
+  record.source = d.source->source.name;
+  record.cache_name = d.output->cache_name;
+  record.fingerprint = fingerprint;
+  session.store.record(record);
+}
+
+enum class Recheck { yes, no };
+
+bool same_record(const std::optional<CacheRecord>& a, const std::optional<CacheRecord>& b) {
+  if (!a || !b) return !a && !b;
+  return a->cache_name == b->cache_name && a->fingerprint.size == b->fingerprint.size &&
+         a->fingerprint.mtime_ns == b->fingerprint.mtime_ns && a->fingerprint.content_hash == b->fingerprint.content_hash &&
+         a->width == b->width && a->height == b->height && a->bytes == b->bytes && a->generated_at == b->generated_at;
+}
+
+// With Recheck::yes (after taking the claim) only the state record is consulted: whoever held the
+// claim recorded the file before releasing it. A record unchanged since the decision means
+// nobody made the file meanwhile, and the decision stands (the storage is not asked twice); a
+// changed one is judged afresh.
+Verdict decide_one(Session& session, const Decided& d, const SourceFingerprint& fingerprint,
+                   std::optional<OutputObservation>& observed, Recheck recheck = Recheck::no,
+                   std::optional<CacheRecord>* seen = nullptr) {
+  // A source that cannot be read (a listed name that does not exist, a directory...) fails; its
+  // name may not even be one the storage should be asked about ("..").
+  if (!d.source->source.rejection.empty()) return {true, Reason::output_missing, false};
+  const std::optional<CacheRecord> record = session.store.find(d.output->spec->id, d.source->source.name);
+  if (seen) *seen = record;
+  if (recheck == Recheck::yes && same_record(record, d.record)) return d.verdict;
+  Facts facts;
+  facts.strategy = session.strategy;
+  facts.verify = session.options.verify;
+  facts.compare_content = session.options.verify_content;
+  facts.record = record ? &*record : nullptr;
+  facts.cache_name = d.output->cache_name;
+  facts.source = &fingerprint;
+  if (recheck == Recheck::yes) {
+    facts.verify = false;
+    return needs_storage_check(facts) ? d.verdict : decide(facts, std::nullopt);
+  }
+  if (needs_storage_check(facts)) observed = session.storage.stat(d.output->cache_name);
+  return decide(facts, observed);
+}
+
+// Width and height of an up-to-date pair, from its record.
+PairOutcome existing(Session& session, const Decided& d) {
+  PairOutcome outcome;
+  outcome.state = PairState::exists;
+  if (const std::optional<CacheRecord> record = session.store.find(d.output->spec->id, d.source->source.name)) {
+    outcome.width = record->width;
+    outcome.height = record->height;
+  }
+  return outcome;
+}
+
+// The outputs of one cache file (several generators may share it), while they are generated.
+struct Pending {
+  std::vector<const Decided*> served;
+  bool claimed = false;
+};
+
+} // namespace
+
+Decisions decide_all(Session& session, const Plan& plan, Adopt adopt_found) {
+  Decisions decisions;
+  decisions.content_hashes = hash_sources(session.project, plan, session.options.verify_content);
+  std::vector<Decided>& decided = decisions.items;
+  decided.reserve(plan.output_count);
+  for (std::size_t i = 0; i < plan.sources.size(); ++i) {
+    const SourceJobs& source = plan.sources[i];
+    for (const OutputJob& output : source.outputs) {
+      Decided d{&source, &output, i, {}, std::nullopt};
+      const SourceFingerprint fingerprint = decisions.fingerprint(d);
+      std::optional<OutputObservation> observed;
+      d.verdict = decide_one(session, d, fingerprint, observed, Recheck::no, &d.record);
+      if (d.verdict.record_needed && adopt_found == Adopt::yes) adopt(session, d, fingerprint, observed);
+      decided.push_back(d);
+    }
+  }
+  return decisions;
+}
+
+void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair) {
+  const Decisions decisions = decide_all(session, plan, Adopt::yes);
+  const auto report = [&](const Decided& d, const PairOutcome& outcome) {
+    if (on_pair) on_pair(d, outcome);
+  };
+
+  // Every (generator, source) a stale cache file serves, to record them all once it exists.
+  std::map<std::string, Pending> pending;
+  std::vector<std::string> order; // cache names in decision order
+  std::size_t up_to_date = 0;
+  for (const Decided& d : decisions.items) {
+    if (!d.verdict.stale) {
+      ++up_to_date;
+      report(d, existing(session, d));
+      continue;
+    }
+    Pending& entry = pending[d.output->cache_name];
+    if (entry.served.empty()) order.push_back(d.output->cache_name);
+    entry.served.push_back(&d);
+  }
+
+  // Re-reads the records of a freshly claimed file: another process may have generated it
+  // between our decision and our claim. True when it still needs generating.
+  const auto still_stale = [&](const Pending& entry) {
+    session.store.invalidate();
+    bool stale = false;
+    for (const Decided* d : entry.served) {
+      const SourceFingerprint fingerprint = decisions.fingerprint(*d);
+      std::optional<OutputObservation> observed;
+      const Verdict verdict = decide_one(session, *d, fingerprint, observed, Recheck::yes);
+      if (verdict.record_needed) adopt(session, *d, fingerprint, observed);
+      stale = stale || verdict.stale;
+    }
+    if (!stale) {
+      up_to_date += entry.served.size();
+      for (const Decided* d : entry.served) report(*d, existing(session, *d));
+    }
+    return stale;
+  };
+
+  ScheduleOptions schedule;
+  schedule.jobs = session.options.jobs;
+  schedule.storage = &session.storage;
+  schedule.source_root = session.project.storage_root;
+  schedule.max_pixels = session.project.max_pixels;
+  schedule.should_stop = [] { return interrupt_requested(); };
+  // Called one at a time: the record is written and flushed only after the file is in place, and
+  // the claim released only after that, so a record never claims a file that is not there and a
+  // process waiting for the claim finds the record.
+  schedule.on_result = [&](const JobResult& result) {
+    session.reporter.result(result);
+    Pending& entry = pending[result.output->cache_name];
+    if (result.status == JobStatus::generated) {
+      for (const Decided* d : entry.served) {
+        CacheRecord record;
+        record.generator = d->output->spec->id;
+        record.source = d->source->source.name;
+        record.cache_name = d->output->cache_name;
+        record.fingerprint = decisions.fingerprint(*d);
+        record.width = result.width;
+        record.height = result.height;
+        record.bytes = result.bytes;
+        record.generated_at = now_seconds();
+        session.store.record(record);
+      }
+      session.store.flush();
+    }
+    if (entry.claimed) {
+      session.claims->release(result.output->cache_name);
+      entry.claimed = false;
+    }
+    for (const Decided* d : entry.served) {
+      report(*d, result.status == JobStatus::generated ? PairOutcome{PairState::generated, result.width, result.height, {}}
+                                                       : PairOutcome{PairState::failed, 0, 0, result.message});
+    }
+  };
+
+  // Claims are taken a chunk of sources at a time, just before they are generated, so that a
+  // `generate` waiting for one of them waits for a few sources, not for the whole batch.
+  const std::size_t threads = session.options.jobs > 0 ? static_cast<std::size_t>(session.options.jobs)
+                                                       : static_cast<std::size_t>(tbb::info::default_concurrency());
+  const std::size_t chunk_sources = std::max<std::size_t>(16, 8 * threads);
+  std::vector<std::string> deferred; // claimed by another process: done last, waiting for it
+  std::size_t next = 0;
+  while (next < order.size() && !interrupt_requested()) {
+    std::vector<SourceJobs> work;
+    for (; next < order.size(); ++next) {
+      const std::string& name = order[next];
+      Pending& entry = pending[name];
+      const Decided& first = *entry.served.front();
+      const bool new_source = work.empty() || work.back().source.name != first.source->source.name;
+      if (new_source && work.size() == chunk_sources) break;
+      if (!first.source->source.rejection.empty()) {
+        // Not a readable source (a listed name that does not exist...): fails without a claim
+        // and without the workers.
+        schedule.on_result({first.source, first.output, JobStatus::failed, first.source->source.rejection, 0, 0, 1, 0});
+        continue;
+      }
+      if (!session.claims->try_claim(name)) {
+        deferred.push_back(name);
+        continue;
+      }
+      entry.claimed = true;
+      if (!still_stale(entry)) {
+        session.claims->release(name);
+        entry.claimed = false;
+        continue;
+      }
+      if (new_source) work.push_back({first.source->source, {}});
+      work.back().outputs.push_back(*first.output);
+    }
+    std::size_t total = 0;
+    for (const SourceJobs& jobs : work) total += jobs.outputs.size();
+    session.reporter.expect(total);
+    if (!work.empty()) generate(work, schedule);
+    // Interrupted: outputs never started still hold claims taken without waiting.
+    for (auto& [name, entry] : pending) {
+      if (!entry.claimed) continue;
+      session.claims->release(name);
+      entry.claimed = false;
+    }
+  }
+  session.reporter.expect(deferred.size());
+
+  // Now holding no claim, wait for each deferred one in turn (never while holding another, so
+  // two processes cannot wait for each other).
+  for (const std::string& name : deferred) {
+    if (interrupt_requested()) break;
+    Pending& entry = pending[name];
+    const Decided& first = *entry.served.front();
+    const ClaimWait waited = session.claims->claim(name, k_claim_patience, [] { return interrupt_requested(); });
+    if (waited == ClaimWait::stopped) break;
+    if (waited == ClaimWait::timed_out) {
+      JobResult failed{first.source, first.output, JobStatus::failed,
+                       "another ikgen process has held the claim on " + name + " for " +
+                           std::to_string(k_claim_patience.count() / 1000) +
+                           " s without finishing it; nothing was written, try again later",
+                       0, 0, 1, 0};
+      schedule.on_result(failed);
+      continue;
+    }
+    entry.claimed = true;
+    if (!still_stale(entry)) {
+      session.claims->release(name);
+      entry.claimed = false;
+      continue;
+    }
+    const std::vector<SourceJobs> one{{first.source->source, {*first.output}}};
+    generate(one, schedule);
+    if (entry.claimed) session.claims->release(name);
+  }
+  session.reporter.up_to_date(up_to_date);
+}
+
+} // namespace ikgen
