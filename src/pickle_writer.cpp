@@ -20,16 +20,31 @@ PyRef py_int(std::int64_t value) { return std::make_shared<const PyObject>(PyObj
 PyRef py_float(double value) { return std::make_shared<const PyObject>(PyObject{value}); }
 PyRef py_str(std::string utf8) { return std::make_shared<const PyObject>(PyObject{PyStr{std::move(utf8)}}); }
 
+namespace {
+
+// One str object per value for the life of the process. CPython keeps two such tables that
+// matter here: interned strings, and its cached one-character strings (not the same objects).
+class StrTable {
+public:
+  PyRef get(const std::string& utf8) {
+    const std::lock_guard<std::mutex> lock(m_mutex);
+    const auto found = m_objects.find(utf8);
+    if (found != m_objects.end()) return found->second;
+    PyRef object = py_str(utf8);
+    m_objects.emplace(utf8, object);
+    return object;
+  }
+
+private:
+  std::mutex m_mutex;
+  std::map<std::string, PyRef, std::less<>> m_objects;
+};
+
+} // namespace
+
 PyRef py_interned(const std::string& utf8) {
-  // Like CPython's interned-string table: one object per value for the life of the process.
-  static std::mutex mutex;
-  static std::map<std::string, PyRef, std::less<>> table;
-  const std::lock_guard<std::mutex> lock(mutex);
-  const auto found = table.find(utf8);
-  if (found != table.end()) return found->second;
-  PyRef object = py_str(utf8);
-  table.emplace(utf8, object);
-  return object;
+  static StrTable interned;
+  return interned.get(utf8);
 }
 
 namespace {
@@ -41,14 +56,8 @@ bool shared_character(const std::string& utf8) {
 }
 
 PyRef shared_character_str(const std::string& utf8) {
-  static std::mutex mutex;
-  static std::map<std::string, PyRef, std::less<>> table;
-  const std::lock_guard<std::mutex> lock(mutex);
-  const auto found = table.find(utf8);
-  if (found != table.end()) return found->second;
-  PyRef object = py_str(utf8);
-  table.emplace(utf8, object);
-  return object;
+  static StrTable characters;
+  return characters.get(utf8);
 }
 
 bool identifier_like(const std::string& text) {
