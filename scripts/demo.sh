@@ -15,8 +15,10 @@ echo "== again: everything is already present"
 build/ikgen generateimages -c specs.example.yaml || status=$?
 echo "== ikgen check -c specs.example.yaml"
 build/ikgen check -c specs.example.yaml || status=$?
-echo "== ikgen manifest -c specs.example.yaml (first 3 of $(build/ikgen manifest -c specs.example.yaml | wc -l))"
-build/ikgen manifest -c specs.example.yaml | head -3
+# Into a file first: `ikgen manifest | head` would end ikgen with SIGPIPE, and pipefail with it.
+build/ikgen manifest -c specs.example.yaml > media/manifest.jsonl || status=$?
+echo "== ikgen manifest -c specs.example.yaml (first 3 of $(wc -l < media/manifest.jsonl), all in media/manifest.jsonl)"
+head -n 3 media/manifest.jsonl
 echo
 echo "sources:    $(pwd)/media/photos"
 echo "renditions: $(pwd)/media/CACHE/images  ($(find media/CACHE/images -type f ! -name '.ikgen-*' | wc -l) files)"
