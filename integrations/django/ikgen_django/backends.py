@@ -23,6 +23,7 @@ import threading
 
 from imagekit import hashers
 from imagekit.cachefiles.backends import Simple
+from imagekit.exceptions import MissingSource
 
 from . import settings as ikgen_settings
 from .state import Sidecar, StateStore
@@ -116,9 +117,13 @@ class IkgenCacheFileBackend:
             self.fallback.generate(file, force)
             return
         source = self._source_name(file)
-        if source is None:
-            return  # imagekit: a spec without a source has no file
         mode = self._mode()
+        if source is None:
+            if mode == "now":
+                # As imagekit's own synchronous backend: ImageSpec.generate() raises, so a page
+                # with an empty image field fails the same way, not with a bare "/media/" URL.
+                raise MissingSource("The spec '%s' has no source file associated with it." % file.generator)
+            return
         if mode == "never":
             return
         command = [ikgen_settings.binary(), "generate", spec_id, source, "--json", "-c", self.project]

@@ -472,19 +472,19 @@ class SourceListWriter:
 
 
 def _field_owner_names(model_class, attname):
-    """Every non-empty value of the field over the model and its concrete descendants, streamed."""
-    owners = []
+    """Every non-empty value of the field over the model and its concrete descendants (imagekit's
+    ImageFieldSourceGroup.files()), streamed, each row once."""
+    models = []
     for model in get_nonabstract_descendants(model_class):
-        if model._meta.proxy:
-            model = model._meta.concrete_model
-        owner = model._meta.get_field(attname).model
-        if owner._meta.abstract:
-            owner = model
-        if owner not in owners:
-            owners.append(owner)
-    for owner in owners:
-        manager = getattr(owner, "objects", None) or owner._default_manager
-        column = owner._meta.get_field(attname).attname
+        concrete = model._meta.concrete_model  # a proxy has its concrete model's rows
+        if concrete not in models:
+            models.append(concrete)
+    # A child in multi-table inheritance has its rows in its parent's table too: query the
+    # parent only when it is itself in the group, never a parent outside it.
+    models = [m for m in models if not any(p in models for p in m._meta.get_parent_list())]
+    for model in models:
+        manager = model._default_manager
+        column = model._meta.get_field(attname).attname
         for value in manager.order_by("pk").values_list(column, flat=True).iterator():
             if value:
                 yield value
@@ -694,10 +694,12 @@ def export_project(path, scan=True, check=True):
             group.spec_ids.extend(thumbnail_ids)
 
     group_lines = []
+    grouped = set()
     for group in groups.values():
         spec_ids = [s for s in group.spec_ids if s in exported]
         if not spec_ids:
             continue
+        grouped.update(spec_ids)
         for other in exported:
             for s in spec_ids:
                 if other != s and other.startswith(s + ":") and other not in spec_ids:
@@ -722,6 +724,11 @@ def export_project(path, scan=True, check=True):
                         "    specs: [%s]" % ", ".join(quote(s) for s in spec_ids),
                         "    sources_from: %s" % quote(list_name)]
     report.specs = [s.id for s in specs]
+    for spec_id in sorted(exported - grouped):
+        # imagekit's generateimages skips it too; with ikgen a request would wait for it.
+        report.notes.append("%s is in no source group, so `ikgen generateimages` does not pre-generate it; register "
+                            "one (imagekit.register.source_group) or its files are made on first request by "
+                            "`ikgen generate` (IKGEN_GENERATE)" % spec_id)
 
     lines = [
         "# Written by `manage.py ikgen_export` from the Django settings %s." % quote(
