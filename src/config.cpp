@@ -1,130 +1,23 @@
 #include "ikgen/config.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <fstream>
-#include <set>
+#include <map>
 #include <sstream>
 #include <yaml-cpp/yaml.h>
 
+#include "ikgen/config_reader.hpp"
 #include "ikgen/error.hpp"
-#include "ikgen/imagekit_hash.hpp"
-#include "ikgen/json.hpp"
-#include "ikgen/python_value_reader.hpp"
-#include "ikgen/spec_namer.hpp"
+#include "ikgen/imagekit_config.hpp"
 #include "ikgen/naming.hpp"
-#include "ikgen/staleness.hpp"
 #include "ikgen/processors.hpp"
-#include "ikgen/spell.hpp"
+#include "ikgen/python_value_reader.hpp"
+#include "ikgen/staleness.hpp"
 
 namespace ikgen {
 namespace {
 
-// Everything needed to point at a place in the config file.
-class Reader {
-public:
-  explicit Reader(std::string file) : m_file(std::move(file)) {}
-
-  [[nodiscard]] SourceLocation location(const YAML::Node& node) const {
-    const YAML::Mark mark = node.Mark();
-    // yaml-cpp marks are 0-based; people count from 1.
-    return {m_file, mark.line >= 0 ? mark.line + 1 : 0, mark.column >= 0 ? mark.column + 1 : 0};
-  }
-
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const {
-    const SourceLocation at = location(node);
-    if (at.line > 0) throw Error(m_file + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) + ": " + message);
-    throw Error(m_file + ": " + message);
-  }
-
-  // Rejects keys outside `allowed` (with a suggestion) and duplicate keys.
-  void check_keys(const YAML::Node& map, const std::vector<std::string>& allowed, const std::string& what) const {
-    if (!map.IsMap()) fail(map, what + " must be a mapping of keys to values, got " + describe(map));
-    std::set<std::string> seen;
-    for (const auto& entry : map) {
-      if (!entry.first.IsScalar()) fail(entry.first, "keys of " + what + " must be plain names, got " + describe(entry.first));
-      const std::string key = entry.first.Scalar();
-      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        fail(entry.first, "unknown key \"" + key + "\" in " + what + suggestion(key, allowed) +
-                              "; valid keys: " + join(allowed));
-      }
-      if (!seen.insert(key).second) fail(entry.first, "duplicate key \"" + key + "\" in " + what);
-    }
-  }
-
-  [[nodiscard]] static std::string describe(const YAML::Node& node) {
-    switch (node.Type()) {
-    case YAML::NodeType::Null: return "nothing";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Map: return "a mapping";
-    case YAML::NodeType::Scalar: return "\"" + node.Scalar() + "\"";
-    default: return "an undefined value";
-    }
-  }
-
-  [[nodiscard]] std::string string(const YAML::Node& node, const std::string& what) const {
-    if (!node.IsScalar()) fail(node, what + " must be a string, got " + describe(node));
-    return node.Scalar();
-  }
-
-  [[nodiscard]] std::optional<double> number_of(const YAML::Node& node) const {
-    if (!node.IsScalar()) return std::nullopt;
-    double value = 0;
-    if (!YAML::convert<double>::decode(node, value) || !std::isfinite(value)) return std::nullopt;
-    return value;
-  }
-
-  [[nodiscard]] double whole_number(const YAML::Node& node, const std::string& what, double min, double max,
-                                    const std::string& expected) const {
-    const std::optional<double> value = number_of(node);
-    if (!value || std::trunc(*value) != *value || *value < min || *value > max) {
-      fail(node, what + " must be " + expected + ", got " + describe(node));
-    }
-    return *value;
-  }
-
-  [[nodiscard]] bool boolean(const YAML::Node& node, const std::string& what) const {
-    bool value = false;
-    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) {
-      fail(node, what + " must be true or false, got " + describe(node));
-    }
-    return value;
-  }
-
-  [[nodiscard]] std::vector<std::string> string_list(const YAML::Node& node, const std::string& what) const {
-    if (node.IsScalar()) return {node.Scalar()};
-    if (!node.IsSequence()) fail(node, what + " must be a list of strings, got " + describe(node));
-    std::vector<std::string> out;
-    for (const auto& item : node) out.push_back(string(item, "each entry of " + what));
-    return out;
-  }
-
-  [[nodiscard]] const std::string& file() const { return m_file; }
-
-  static std::string join(const std::vector<std::string>& names) {
-    std::string out;
-    for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
-    return out;
-  }
-
-  static std::string suggestion(const std::string& word, const std::vector<std::string>& candidates) {
-    const std::optional<std::string> best = closest_match(word, candidates);
-    return best ? "; did you mean \"" + *best + "\"?" : "";
-  }
-
-private:
-  std::string m_file;
-};
-
 // ---- processor parameters -------------------------------------------------------------------
-
-const std::map<std::string, std::pair<double, double>>& named_anchors() {
-  static const std::map<std::string, std::pair<double, double>> anchors = {
-      {"tl", {0, 0}}, {"t", {0.5, 0}}, {"tr", {1, 0}}, {"l", {0, 0.5}}, {"c", {0.5, 0.5}},
-      {"r", {1, 0.5}}, {"bl", {0, 1}}, {"b", {0.5, 1}}, {"br", {1, 1}},
-  };
-  return anchors;
-}
 
 std::optional<std::vector<double>> parse_hex_color(const std::string& text) {
   if (text.empty() || text[0] != '#') return std::nullopt;
@@ -155,7 +48,7 @@ std::string method_alias(std::string_view param, const std::string& name) {
   return found == table.end() ? name : found->second;
 }
 
-ParamValue parse_param(const Reader& reader, const YAML::Node& node, const ParamDef& def, const std::string& processor) {
+ParamValue parse_param(const ConfigReader& reader, const YAML::Node& node, const ParamDef& def, const std::string& processor) {
   const std::string what = "\"" + std::string(def.name) + "\" of " + processor;
   switch (def.kind) {
   case ParamKind::dimension:
@@ -164,7 +57,7 @@ ParamValue parse_param(const Reader& reader, const YAML::Node& node, const Param
     return reader.whole_number(node, what, -1e6, 1e6, "a whole number of pixels");
   case ParamKind::factor: {
     const std::optional<double> value = reader.number_of(node);
-    if (!value || *value < 0) reader.fail(node, what + " must be a number >= 0 (1.0 leaves the image as it is), got " + Reader::describe(node));
+    if (!value || *value < 0) reader.fail(node, what + " must be a number >= 0 (1.0 leaves the image as it is), got " + ConfigReader::describe(node));
     return *value;
   }
   case ParamKind::boolean:
@@ -178,25 +71,25 @@ ParamValue parse_param(const Reader& reader, const YAML::Node& node, const Param
       // pilkit's Thumbnail stores anchor 'auto' for its entropy crop; ikgen's empty anchor.
       if (processor == "Thumbnail" && node.Scalar() == "auto") return std::vector<double>{};
       const auto found = named_anchors().find(node.Scalar());
-      if (found == named_anchors().end()) reader.fail(node, what + expected + Reader::describe(node));
+      if (found == named_anchors().end()) reader.fail(node, what + expected + ConfigReader::describe(node));
       return std::vector<double>{found->second.first, found->second.second};
     }
     if (node.IsSequence() && node.size() == 2) {
       std::vector<double> xy;
       for (const auto& item : node) {
         const std::optional<double> value = reader.number_of(item);
-        if (!value || *value < 0 || *value > 1) reader.fail(item, what + expected + Reader::describe(item));
+        if (!value || *value < 0 || *value > 1) reader.fail(item, what + expected + ConfigReader::describe(item));
         xy.push_back(*value);
       }
       return xy;
     }
-    reader.fail(node, what + expected + Reader::describe(node));
+    reader.fail(node, what + expected + ConfigReader::describe(node));
   }
   case ParamKind::color: {
     const std::string expected = " must be \"#rrggbb\", \"#rrggbbaa\" or [r, g, b] / [r, g, b, a] with values 0..255, got ";
     if (node.IsScalar()) {
       std::optional<std::vector<double>> rgba = parse_hex_color(node.Scalar());
-      if (!rgba) reader.fail(node, what + expected + Reader::describe(node));
+      if (!rgba) reader.fail(node, what + expected + ConfigReader::describe(node));
       return *rgba;
     }
     if (node.IsSequence() && (node.size() == 3 || node.size() == 4)) {
@@ -205,7 +98,7 @@ ParamValue parse_param(const Reader& reader, const YAML::Node& node, const Param
       if (rgba.size() == 3) rgba.push_back(255);
       return rgba;
     }
-    reader.fail(node, what + expected + Reader::describe(node));
+    reader.fail(node, what + expected + ConfigReader::describe(node));
   }
   case ParamKind::thickness: {
     const std::string expected = "a whole number >= 0 or [top, right, bottom, left]";
@@ -213,7 +106,7 @@ ParamValue parse_param(const Reader& reader, const YAML::Node& node, const Param
       const double n = reader.whole_number(node, what, 0, 1e5, expected);
       return std::vector<double>{n, n, n, n};
     }
-    if (!node.IsSequence() || node.size() != 4) reader.fail(node, what + " must be " + expected + ", got " + Reader::describe(node));
+    if (!node.IsSequence() || node.size() != 4) reader.fail(node, what + " must be " + expected + ", got " + ConfigReader::describe(node));
     std::vector<double> sides;
     for (const auto& item : node) sides.push_back(reader.whole_number(item, what, 0, 1e5, expected));
     return sides;
@@ -222,24 +115,24 @@ ParamValue parse_param(const Reader& reader, const YAML::Node& node, const Param
     std::vector<std::string> valid(def.choices.begin(), def.choices.end());
     std::vector<std::string> names;
     const YAML::Node list = node;
-    if (!list.IsScalar() && !list.IsSequence()) reader.fail(node, what + " must be a list of: " + Reader::join(valid));
+    if (!list.IsScalar() && !list.IsSequence()) reader.fail(node, what + " must be a list of: " + ConfigReader::join(valid));
     auto add = [&](const YAML::Node& item) {
       const std::string name = method_alias(def.name, reader.string(item, "each entry of " + what));
       if (std::find(valid.begin(), valid.end(), name) == valid.end()) {
-        reader.fail(item, "unknown value \"" + name + "\" in " + what + Reader::suggestion(name, valid) + "; valid: " + Reader::join(valid));
+        reader.fail(item, "unknown value \"" + name + "\" in " + what + ConfigReader::suggestion(name, valid) + "; valid: " + ConfigReader::join(valid));
       }
       names.push_back(name);
     };
     if (list.IsScalar()) add(list);
     else for (const auto& item : list) add(item);
-    if (names.empty()) reader.fail(node, what + " must name at least one of: " + Reader::join(valid));
+    if (names.empty()) reader.fail(node, what + " must name at least one of: " + ConfigReader::join(valid));
     return names;
   }
   }
   reader.fail(node, "internal error: unhandled parameter kind for " + what);
 }
 
-ProcessorStep parse_processor(const Reader& reader, const YAML::Node& node) {
+ProcessorStep parse_processor(const ConfigReader& reader, const YAML::Node& node) {
   std::vector<std::string> known;
   for (const ProcessorDef& def : processor_registry()) known.emplace_back(def.name);
 
@@ -251,7 +144,7 @@ ProcessorStep parse_processor(const Reader& reader, const YAML::Node& node) {
     name_node = node.begin()->first;
     params_node = node.begin()->second;
   } else {
-    reader.fail(node, "each processor must be written as {ProcessorName: {param: value}}, got " + Reader::describe(node));
+    reader.fail(node, "each processor must be written as {ProcessorName: {param: value}}, got " + ConfigReader::describe(node));
   }
 
   ProcessorStep step;
@@ -259,8 +152,8 @@ ProcessorStep parse_processor(const Reader& reader, const YAML::Node& node) {
   step.location = reader.location(name_node);
   const ProcessorDef* def = find_processor(step.name);
   if (!def) {
-    reader.fail(name_node, "unknown processor \"" + step.name + "\"" + Reader::suggestion(step.name, known) +
-                               "; valid processors: " + Reader::join(known));
+    reader.fail(name_node, "unknown processor \"" + step.name + "\"" + ConfigReader::suggestion(step.name, known) +
+                               "; valid processors: " + ConfigReader::join(known));
   }
 
   std::vector<std::string> param_names;
@@ -269,7 +162,7 @@ ProcessorStep parse_processor(const Reader& reader, const YAML::Node& node) {
     if (!params_node.IsMap()) {
       reader.fail(params_node, "parameters of " + step.name + " must be a mapping like {" +
                                    (param_names.empty() ? std::string() : param_names.front() + ": ...") + "}, got " +
-                                   Reader::describe(params_node));
+                                   ConfigReader::describe(params_node));
     }
     reader.check_keys(params_node, param_names, step.name + " parameters");
     for (const ParamDef& param : def->params) {
@@ -287,7 +180,7 @@ ProcessorStep parse_processor(const Reader& reader, const YAML::Node& node) {
   }
   for (const ParamDef& param : def->params) {
     if (param.required && !step.params.count(std::string(param.name))) {
-      reader.fail(name_node, step.name + " needs \"" + std::string(param.name) + "\"; its parameters: " + Reader::join(param_names));
+      reader.fail(name_node, step.name + " needs \"" + std::string(param.name) + "\"; its parameters: " + ConfigReader::join(param_names));
     }
   }
   if (def->check) {
@@ -299,13 +192,13 @@ ProcessorStep parse_processor(const Reader& reader, const YAML::Node& node) {
 
 // pilkit's ProcessorPipeline is a list of processors; written as {ProcessorPipeline: [...]} it
 // is spliced into the surrounding list, so nesting never changes a cache file's name.
-void append_processors(const Reader& reader, const YAML::Node& list, std::vector<ProcessorStep>& steps, int depth) {
+void append_processors(const ConfigReader& reader, const YAML::Node& list, std::vector<ProcessorStep>& steps, int depth) {
   for (const auto& item : list) {
     if (item.IsMap() && item.size() == 1 && item.begin()->first.IsScalar() &&
         item.begin()->first.Scalar() == "ProcessorPipeline") {
       const YAML::Node inner = item.begin()->second;
       if (!inner.IsSequence()) {
-        reader.fail(inner, "ProcessorPipeline takes a list of processors, got " + Reader::describe(inner));
+        reader.fail(inner, "ProcessorPipeline takes a list of processors, got " + ConfigReader::describe(inner));
       }
       if (depth >= 16) reader.fail(item, "ProcessorPipeline is nested more than 16 deep");
       append_processors(reader, inner, steps, depth + 1);
@@ -341,7 +234,7 @@ const std::vector<OptionRule>& option_rules() {
   return rules;
 }
 
-OutputOptions parse_options(const Reader& reader, const YAML::Node& node, std::optional<ImageFormat> format) {
+OutputOptions parse_options(const ConfigReader& reader, const YAML::Node& node, std::optional<ImageFormat> format) {
   std::vector<std::string> names;
   for (const OptionRule& rule : option_rules()) names.push_back(rule.name);
   reader.check_keys(node, names, "options");
@@ -363,227 +256,8 @@ OutputOptions parse_options(const Reader& reader, const YAML::Node& node, std::o
   return options;
 }
 
-// ---- django-imagekit's values (README "django-imagekit's cache names") -----------------------
 
-std::optional<HashKind> parse_hash_kind(const Reader& reader, const YAML::Node& node, const std::string& what) {
-  const std::string name = reader.string(node, what);
-  if (name == "ikgen") return HashKind::ikgen;
-  if (name == "imagekit") return HashKind::imagekit;
-  const std::vector<std::string> valid = {"ikgen", "imagekit"};
-  reader.fail(node, "unknown hash \"" + name + "\"" + Reader::suggestion(name, valid) + "; valid: ikgen (ikgen's own names), imagekit (django-imagekit's names)");
-}
-
-// Transpose's method names -> PIL's ints, as pilkit 2.0's Transpose constants are.
-PyRef transpose_method(const std::string& text, const YAML::Node&) {
-  static const std::map<std::string, int> methods = {
-      {"flip_horizontal", 0}, {"flip_vertical", 1}, {"rotate_90", 2}, {"rotate_180", 3}, {"rotate_270", 4}};
-  const auto found = methods.find(text);
-  return found == methods.end() ? nullptr : py_int(found->second);
-}
-
-// TrimBorderColor's sides, ikgen's words -> pilkit's Side letters (interned one-letter strs).
-PyRef trim_side(const std::string& text, const YAML::Node&) {
-  static const std::map<std::string, std::string> sides = {{"top", "t"}, {"right", "r"}, {"bottom", "b"}, {"left", "l"}};
-  const auto found = sides.find(text);
-  return found == sides.end() ? nullptr : py_interned(found->second);
-}
-
-// The pilkit object one processor entry stands for; an aliased entry is the same object.
-PyRef imagekit_processor(const Reader& reader, PythonValueReader& py, const YAML::Node& item, int depth) {
-  if (PyRef known = py.find(item)) return known;
-  PyRef object;
-  const YAML::Node name_node = item.IsScalar() ? item : item.begin()->first;
-  const YAML::Node params = item.IsScalar() ? YAML::Node() : item.begin()->second;
-  const std::string name = name_node.Scalar();
-  if (name == "ProcessorPipeline") {
-    if (depth >= 16) reader.fail(item, "ProcessorPipeline is nested more than 16 deep");
-    std::vector<PyRef> items;
-    for (const auto& inner : params) items.push_back(imagekit_processor(reader, py, inner, depth + 1));
-    object = pilkit_pipeline(std::move(items));
-  } else {
-    std::map<std::string, PyRef> given;
-    if (params && !params.IsNull()) {
-      for (const auto& entry : params) {
-        const std::string key = entry.first.Scalar();
-        if (name == "Transpose" && key == "methods") {
-          // Transpose(*methods): one name is one argument.
-          PyRef methods = entry.second.IsScalar() ? py_tuple({py.value(entry.second, transpose_method)})
-                                                  : py.value(entry.second, transpose_method);
-          given[key] = methods;
-        } else if (name == "TrimBorderColor" && key == "sides") {
-          given[key] = py.value(entry.second, trim_side);
-        } else {
-          given[key] = py.value(entry.second);
-        }
-      }
-    }
-    try {
-      object = pilkit_processor(name, given);
-    } catch (const PilkitArgumentError& e) {
-      reader.fail(name_node, std::string(e.what()) + "; imagekit could not build this processor either");
-    }
-  }
-  py.remember(item, object);
-  return object;
-}
-
-// pilkit's Anchor.get_tuple as ikgen's anchor fractions; nullopt when it is not an anchor.
-std::optional<std::vector<double>> pixel_anchor(const PyRef& anchor) {
-  if (const PyStr* name = std::get_if<PyStr>(&anchor->value)) {
-    if (name->utf8 == "auto") return std::vector<double>{};
-    const auto found = named_anchors().find(name->utf8);
-    if (found == named_anchors().end()) return std::nullopt;
-    return std::vector<double>{found->second.first, found->second.second};
-  }
-  const PySequence* items = std::get_if<PySequence>(&anchor->value);
-  if (!items || items->items.size() != 2) return std::nullopt;
-  std::vector<double> xy;
-  for (const PyRef& item : items->items) {
-    if (const auto* i = std::get_if<std::int64_t>(&item->value)) xy.push_back(static_cast<double>(*i));
-    else if (const auto* d = std::get_if<double>(&item->value); d && std::isfinite(*d)) xy.push_back(*d);
-    else return std::nullopt;
-  }
-  return xy;
-}
-
-
-// imagekit's parse_dimensions: "WxH", "Wx", "xH"; 0 or nothing is None.
-std::pair<PyRef, PyRef> thumbnail_dimensions(const Reader& reader, const YAML::Node& node) {
-  const std::string text = reader.string(node, "\"thumbnail\"");
-  // "  W x H  ": digits (possibly none) on each side of one 'x', spaces around them.
-  const auto strip = [](std::string part) {
-    const std::size_t first = part.find_first_not_of(" \t");
-    if (first == std::string::npos) return std::string();
-    return part.substr(first, part.find_last_not_of(" \t") - first + 1);
-  };
-  const std::size_t x = text.find('x');
-  const std::string width_text = x == std::string::npos ? "" : strip(text.substr(0, x));
-  const std::string height_text = x == std::string::npos ? "" : strip(text.substr(x + 1));
-  const auto digits_only = [](const std::string& part) { return part.find_first_not_of("0123456789") == std::string::npos; };
-  if (x == std::string::npos || text.find('x', x + 1) != std::string::npos || !digits_only(width_text) || !digits_only(height_text)) {
-    reader.fail(node, "\"thumbnail\" must be \"WIDTHxHEIGHT\", \"WIDTHx\" or \"xHEIGHT\" as in {% thumbnail '100x100' ... %}, got \"" + text + "\"");
-  }
-  auto dimension = [&](const std::string& digits) -> PyRef {
-    if (digits.empty() || digits.find_first_not_of('0') == std::string::npos) return py_none();
-    if (digits.size() > 7) reader.fail(node, "\"thumbnail\" sizes must be at most 1000000 pixels, got \"" + text + "\"");
-    return py_int(std::stoll(digits));
-  };
-  PyRef width = dimension(width_text);
-  PyRef height = dimension(height_text);
-  if (std::holds_alternative<PyNone>(width->value) && std::holds_alternative<PyNone>(height->value)) {
-    reader.fail(node, "\"thumbnail\" needs a width or a height, got \"" + text + "\"");
-  }
-  return {width, height};
-}
-
-// A `thumbnail: "WxH"` spec: imagekit.generatorlibrary.Thumbnail, one pilkit Thumbnail.
-void parse_thumbnail_spec(const Reader& reader, PythonValueReader& py, const YAML::Node& node, Spec& spec) {
-  for (const char* key : {"processors", "format", "options", "autoconvert", "hash"}) {
-    if (node[key]) {
-      reader.fail(node[key], "a thumbnail spec cannot have \"" + std::string(key) +
-                                 "\": {% thumbnail %} renditions are one pilkit Thumbnail, format and options None, autoconvert true, named by imagekit's hash; remove it");
-    }
-  }
-  const auto [width, height] = thumbnail_dimensions(reader, node["thumbnail"]);
-  std::map<std::string, PyRef> given = {{"width", width}, {"height", height}};
-  for (const char* key : {"anchor", "crop", "upscale"}) {
-    const YAML::Node value = node[key];
-    if (!value) continue;
-    if (value.Tag() == "!safestring") {
-      reader.fail(value, "a quoted literal in a template ({% thumbnail '100x100' src " + std::string(key) +
-                             "='tr' %}) is a Django SafeString, which imagekit cannot hash (pickle recurses until RecursionError), so that tag never renders; pass the value from a template variable and write it here as a str");
-    }
-    given[key] = py.value(value);
-  }
-  PyRef processor;
-  try {
-    processor = pilkit_processor("Thumbnail", given);
-  } catch (const PilkitArgumentError& e) {
-    reader.fail(node["thumbnail"], std::string(e.what()));
-  }
-  // The pixels follow the attributes pilkit stored (Thumbnail.process reads only those).
-  const PyDict& dict = std::get<PyDict>(std::get<PyInstance>(processor->value).state->value);
-  auto attribute = [&](const std::string& name) {
-    for (const auto& [key, value] : dict.items) {
-      if (std::get<PyStr>(key->value).utf8 == name) return value;
-    }
-    return py_none();
-  };
-  ProcessorStep step;
-  step.name = "Thumbnail";
-  step.location = reader.location(node["thumbnail"]);
-  if (const auto* w = std::get_if<std::int64_t>(&width->value)) step.params["width"] = static_cast<double>(*w);
-  if (const auto* h = std::get_if<std::int64_t>(&height->value)) step.params["height"] = static_cast<double>(*h);
-  const bool crop = python_truth(attribute("crop"));
-  step.params["crop"] = crop;
-  step.params["upscale"] = python_truth(attribute("upscale"));
-  if (crop && python_truth(attribute("anchor"))) {
-    const std::optional<std::vector<double>> anchor = pixel_anchor(attribute("anchor"));
-    if (!anchor) {
-      reader.fail(node["anchor"], "\"anchor\" must be one of tl, t, tr, l, c, r, bl, b, br, auto or two fractions [x, y]");
-    }
-    step.params["anchor"] = *anchor;
-  }
-  const ProcessorDef* def = find_processor("Thumbnail");
-  if (const std::string problem = def->check(StepParams(step, def->params)); !problem.empty()) {
-    reader.fail(node["thumbnail"], "Thumbnail: " + problem);
-  }
-  spec.processors.push_back(std::move(step));
-  spec.hash = HashKind::imagekit;
-  spec.imagekit = {py_list({processor}), py_none(), py_none(), py_bool(true)};
-}
-
-// What imagekit hashes for a spec with `hash: imagekit`, from the values as written.
-void parse_imagekit_values(const Reader& reader, PythonValueReader& py, const YAML::Node& node, Spec& spec) {
-  std::vector<PyRef> processors;
-  if (const YAML::Node list = node["processors"]; list && !list.IsNull()) {
-    for (const auto& item : list) processors.push_back(imagekit_processor(reader, py, item, 0));
-  }
-  // A class attribute `processors = (...)` is a tuple; a list is what specs usually write.
-  const YAML::Node list = node["processors"];
-  const bool is_tuple = list && list.IsSequence() && list.Tag() == "!tuple";
-  if (list && list.IsSequence() && list.Tag() != "?" && list.Tag() != "" && list.Tag() != "!list" &&
-      list.Tag() != "tag:yaml.org,2002:seq" && !is_tuple) {
-    reader.fail(list, "\"processors\" may be tagged !list or !tuple, not " + list.Tag());
-  }
-  spec.imagekit.processors = is_tuple ? py_tuple(std::move(processors)) : py_list(std::move(processors));
-  spec.imagekit.format = py_none();
-  if (const YAML::Node format = node["format"]; format && !format.IsNull()) {
-    spec.imagekit.format = py.value(format);
-    std::string upper = format.Scalar();
-    std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
-    if (!std::holds_alternative<PyStr>(spec.imagekit.format->value) || (upper != "JPEG" && upper != "PNG" && upper != "WEBP")) {
-      reader.fail(format, "with hash: imagekit the format must be a str Pillow knows: JPEG, PNG or WEBP (any case), got \"" + format.Scalar() + "\"");
-    }
-    spec.imagekit_format = format.Scalar();
-  }
-  spec.imagekit.options = py_none();
-  if (const YAML::Node options = node["options"]; options && !options.IsNull()) spec.imagekit.options = py.value(options);
-  spec.imagekit.autoconvert = py_bool(true); // ImageSpec.autoconvert
-  if (const YAML::Node autoconvert = node["autoconvert"]) {
-    spec.imagekit.autoconvert = py.value(autoconvert);
-    if (!std::holds_alternative<bool>(spec.imagekit.autoconvert->value)) {
-      reader.fail(autoconvert, "with hash: imagekit \"autoconvert\" must be true or false, got \"" + autoconvert.Scalar() + "\"");
-    }
-  }
-}
-
-std::vector<Probe> parse_probes(const Reader& reader, const YAML::Node& node) {
-  if (!node.IsSequence()) reader.fail(node, "\"probes\" must be a list of {source: ..., file: ...}, got " + Reader::describe(node));
-  std::vector<Probe> probes;
-  for (const auto& item : node) {
-    reader.check_keys(item, {"source", "file"}, "a probe");
-    if (!item["source"] || !item["file"]) reader.fail(item, "a probe needs \"source\" (a source name) and \"file\" (the cache file name the site computed for it)");
-    Probe probe;
-    probe.source = reader.string(item["source"], "a probe's \"source\"");
-    probe.file = reader.string(item["file"], "a probe's \"file\"");
-    probe.location = reader.location(item["file"]);
-    probes.push_back(std::move(probe));
-  }
-  return probes;
-}
-
-Spec parse_spec(const Reader& reader, PythonValueReader& py, const YAML::Node& node, HashKind default_hash) {
+Spec parse_spec(const ConfigReader& reader, PythonValueReader& py, const YAML::Node& node, HashKind default_hash) {
   reader.check_keys(node, {"id", "processors", "format", "options", "autoconvert", "hash", "probes", "thumbnail", "anchor", "crop", "upscale"}, "a spec");
   Spec spec;
   spec.location = reader.location(node);
@@ -607,7 +281,7 @@ Spec parse_spec(const Reader& reader, PythonValueReader& py, const YAML::Node& n
     if (!spec.format) reader.fail(format, "unknown format \"" + format.Scalar() + "\"; valid formats: JPEG, PNG, WEBP (omit it to keep the source's format)");
   }
   if (const YAML::Node processors = node["processors"]; processors && !processors.IsNull()) {
-    if (!processors.IsSequence()) reader.fail(processors, "\"processors\" must be a list, got " + Reader::describe(processors));
+    if (!processors.IsSequence()) reader.fail(processors, "\"processors\" must be a list, got " + ConfigReader::describe(processors));
     append_processors(reader, processors, spec.processors, 0);
   }
   if (const YAML::Node options = node["options"]; options && !options.IsNull()) {
@@ -618,32 +292,12 @@ Spec parse_spec(const Reader& reader, PythonValueReader& py, const YAML::Node& n
   return spec;
 }
 
-// Recomputes each probe's name; a spec whose names ikgen cannot reproduce is refused, so a
-// wrong name never reaches the storage.
-void check_probes(const Project& project, const Spec& spec) {
-  if (spec.probes.empty()) return;
-  const SpecNamer namer(project, spec);
-  for (const Probe& probe : spec.probes) {
-    std::string computed;
-    try {
-      computed = namer.site_name(probe.source);
-    } catch (const std::invalid_argument& e) {
-      computed = std::string("(none: ") + e.what() + ")";
-    }
-    if (computed == probe.file) continue;
-    throw Error(probe.location.file + ":" + std::to_string(probe.location.line) + ":" + std::to_string(probe.location.column) +
-                ": probe of spec \"" + spec.id + "\" does not match: for source " + json_quote(probe.source) + " the site named " +
-                json_quote(probe.file) + " but ikgen computes " + json_quote(computed) + " (hash: " +
-                (spec.hash == HashKind::imagekit ? "imagekit" : "ikgen") + ", namer: " + namer_name(project.namer) +
-                ", cache.dir: " + project.cache_dir + "); re-export the config from the site (manage.py ikgen_export), or remove the spec to leave it to imagekit");
-  }
-}
 
 // ---- paths ----------------------------------------------------------------------------------
 
 // A '/'-separated path that must stay inside storage.root: relative, no "..". Returns it with
 // "." segments and repeated or trailing slashes removed.
-std::string contained_path(const Reader& reader, const YAML::Node& node, const std::string& text, const std::string& what) {
+std::string contained_path(const ConfigReader& reader, const YAML::Node& node, const std::string& text, const std::string& what) {
   if (text.empty()) reader.fail(node, what + " must not be empty");
   if (text.front() == '/' || text.front() == '~') {
     reader.fail(node, what + " \"" + text + "\" must be relative to storage.root, not absolute");
@@ -662,7 +316,7 @@ std::string contained_path(const Reader& reader, const YAML::Node& node, const s
   return out;
 }
 
-SourceGroup parse_source_group(const Reader& reader, const YAML::Node& node, const std::filesystem::path& base_dir,
+SourceGroup parse_source_group(const ConfigReader& reader, const YAML::Node& node, const std::filesystem::path& base_dir,
                                const std::filesystem::path& label_dir) {
   reader.check_keys(node, {"id", "specs", "include", "exclude", "sources_from"}, "a source group");
   SourceGroup group;
@@ -696,7 +350,7 @@ SourceGroup parse_source_group(const Reader& reader, const YAML::Node& node, con
   return group;
 }
 
-Project parse_root(const Reader& reader, const YAML::Node& root, const std::string& file_name,
+Project parse_root(const ConfigReader& reader, const YAML::Node& root, const std::string& file_name,
                    const std::filesystem::path& base_dir) {
   if (!root || root.IsNull()) throw Error(file_name + ": the config is empty; it needs storage, specs and source_groups (see specs.example.yaml)");
   reader.check_keys(root, {"storage", "cache", "limits", "specs", "source_groups"}, "the config");
@@ -723,7 +377,7 @@ Project parse_root(const Reader& reader, const YAML::Node& root, const std::stri
       const std::string name = reader.string(namer, "cache.namer");
       const std::optional<Namer> parsed = parse_namer(name);
       const std::vector<std::string> valid = {"source_name_as_path", "source_name_dot_hash", "hash"};
-      if (!parsed) reader.fail(namer, "unknown namer \"" + name + "\"" + Reader::suggestion(name, valid) + "; valid namers: " + Reader::join(valid));
+      if (!parsed) reader.fail(namer, "unknown namer \"" + name + "\"" + ConfigReader::suggestion(name, valid) + "; valid namers: " + ConfigReader::join(valid));
       project.namer = *parsed;
     }
     if (const YAML::Node state = cache["state"]) {
@@ -735,7 +389,7 @@ Project parse_root(const Reader& reader, const YAML::Node& root, const std::stri
       const std::string name = reader.string(strategy, "cache.strategy");
       const std::optional<Strategy> parsed = parse_strategy(name);
       const std::vector<std::string> valid = {"just_in_time", "optimistic"};
-      if (!parsed) reader.fail(strategy, "unknown strategy \"" + name + "\"" + Reader::suggestion(name, valid) + "; valid strategies: " + Reader::join(valid));
+      if (!parsed) reader.fail(strategy, "unknown strategy \"" + name + "\"" + ConfigReader::suggestion(name, valid) + "; valid strategies: " + ConfigReader::join(valid));
       project.strategy = *parsed;
     }
   }
@@ -781,7 +435,7 @@ Project parse_root(const Reader& reader, const YAML::Node& root, const std::stri
 } // namespace
 
 Project parse_project(const std::string& text, const std::string& file_name, const std::filesystem::path& base_dir) {
-  const Reader reader(file_name);
+  const ConfigReader reader(file_name);
   YAML::Node root;
   try {
     root = YAML::Load(text);
