@@ -15,6 +15,8 @@ wallpaper), then: `manage.py ikgen_export`, `ikgen generateimages`, and checks t
   FileSystemStorage subclass is the default storage);
 - a hand-edited spec whose probes disagree is refused (exit 2, file:line:col);
 - the backend generates a row added after the export now (`ikgen generate`) or deferred;
+- a multi-table child model's spec lists only the child's rows; a spec in no source group is
+  named in a note; an empty image field raises imagekit's MissingSource under "now";
 - a site with no specs exports an empty project ikgen loads.
 
 Exit status: 0 all passed, 1 something failed, 77 something was skipped because this ikgen binary
@@ -237,10 +239,30 @@ def main(argv):
         listed = open(os.path.join(t.site, "ikgen-sources", "shop.Product.photo.txt"), encoding="utf-8").read()
         if '"products/new\\nline.png"\n' not in listed or 'products/\u00e4 b"c\\d e.jpg\n' not in listed:
             raise Failure("the source list does not carry the hostile names as the design says:\n" + listed)
+        context["export_err"] = err
         rc, _, _ = t.run([PYTHON, "manage.py", "ikgen_export", "-o", project, "--strict"], check=False)
         if rc != 1:
             raise Failure("--strict exited %d, expected 1 (specs were left to imagekit)" % rc)
         context["exported"] = True
+
+    def export_inherited_rows():
+        needs_export()
+        listed = open(os.path.join(t.site, "ikgen-sources", "shop.Product.photo.txt"), encoding="utf-8").read()
+        # Multi-table inheritance: the child's own spec lists the child's rows only (imagekit's
+        # ImageFieldSourceGroup(SaleProduct, "photo")), the parent's lists each row once.
+        sale = open(os.path.join(t.site, "ikgen-sources", "shop.SaleProduct.photo.txt"), encoding="utf-8").read()
+        if sale != "products/sale.jpg\n":
+            raise Failure("the multi-table child shop.SaleProduct's source list is not its own row only:\n" + sale)
+        if listed.splitlines().count("products/sale.jpg") != 1:
+            raise Failure("shop.Product.photo does not list the child's row exactly once:\n" + listed)
+
+    def export_ungrouped_note():
+        needs_export()
+        err = context["export_err"]
+        # A spec in no source group (shop:listed) is named in a note; a grouped one is not.
+        ungrouped = set(re.findall(r"^ikgen_export: note: (\S+) is in no source group", err, re.M))
+        if ungrouped != {"shop:listed"}:
+            raise Failure("expected a no-source-group note for shop:listed only, got %r:\n%s" % (sorted(ungrouped), err))
 
     def needs_export():
         if not context.get("exported"):
@@ -329,7 +351,8 @@ def main(argv):
             for item in json.loads(out.strip().splitlines()[-1]):
                 spec_id = {"shop.Product.thumbnail": "shop:product:thumbnail", "shop.Product.large": "shop:product:large",
                            "shop.Product.banner": "shop:product:banner", "shop.Product.corner": "shop:product:corner",
-                           "shop.Profile.avatar_small": "shop:profile:avatar_small"}.get(item["what"], item["what"])
+                           "shop.Profile.avatar_small": "shop:profile:avatar_small",
+                           "shop.SaleProduct.sale_badge": "shop:saleproduct:sale_badge"}.get(item["what"], item["what"])
                 got = ikgen_names.get((spec_id, item["source"]))
                 if got != stored(item["file"]):
                     raise Failure("namer %s, %s of %r: Django names %r, ikgen check %r"
@@ -407,6 +430,19 @@ def main(argv):
         if made:
             raise Failure("IKGEN_GENERATE = \"never\" generated %r" % made)
 
+    def empty_source_raises():
+        needs_export()
+        result = t.driver("render-empty", SAMPLE_SITE_GENERATE="now")
+        if result["backend"] != "IkgenCacheFileBackend":
+            raise Failure("the row with an empty photo does not use ikgen's backend: %r" % result)
+        if not result["imagekit_url"].startswith("MissingSource"):
+            raise Failure("imagekit's own backend no longer raises MissingSource for an empty source: %r" % result)
+        if not result["url"].startswith("MissingSource"):
+            raise Failure("{{ product.thumbnail.url }} with an empty photo gave %r, not imagekit's MissingSource"
+                          % result["url"])
+        if result["if"] != "no" or result["imagekit_if"] != "no":
+            raise Failure("{%% if product.thumbnail %%} with an empty photo is not false: %r" % result)
+
     def empty_site():
         empty = os.path.join(root, "empty")
         os.makedirs(os.path.join(empty, "media"))
@@ -443,6 +479,9 @@ def main(argv):
     ok = t.check("site: database rows and images", setup)
     ok = ok and t.check("export: ikgen_export writes the project, lists what it leaves to imagekit", export)
     if ok:
+        t.check("export: a multi-table child's spec lists the child's rows only (shop.SaleProduct)",
+                export_inherited_rows)
+        t.check("export: a spec in no source group (shop:listed) is named in a note on stderr", export_ungrouped_note)
         t.check("names: every cache file name agrees under all three namers (ikgen check --json)", namers_agree)
         ok = t.check("generate: ikgen generateimages on the exported project", generateimages)
     if ok:
@@ -456,6 +495,8 @@ def main(argv):
     t.check("backend: deferred generation returns at once, the file appears later", backend_defers)
     t.check("backend: with IKGEN_GENERATE = \"never\" a page renders, nothing is generated, files are falsy",
             backend_never)
+    t.check("backend: an empty image field raises imagekit's MissingSource under \"now\"; {% if %} is false",
+            empty_source_raises)
     t.check("export: a site with no specs exports an empty project ikgen loads", empty_site)
 
     failed = [r for r in t.results if r[0] == "FAIL"]

@@ -5,6 +5,7 @@
     driver.py render                    renders the templates; the storage I/O calls they made
     driver.py imagekit-render STATE     imagekit's own rendering of every file ikgen recorded
     driver.py add-product NAME          one more row (after the export), its image made here
+    driver.py render-empty              the row with an empty photo: {{ .url }} and {% if %} of a spec
     driver.py probe-file SOURCE SPEC    the name real imagekit gives SOURCE under SPEC (for feature probes)
 """
 
@@ -28,9 +29,11 @@ from imagekit.cachefiles.backends import Simple  # noqa: E402
 from imagekit.registry import generator_registry  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
-SPEC_FIELDS = {"shop.Product": ["thumbnail", "large", "banner", "corner"], "shop.Profile": ["avatar_small"]}
+SPEC_FIELDS = {"shop.Product": ["thumbnail", "large", "banner", "corner"], "shop.Profile": ["avatar_small"],
+               "shop.SaleProduct": ["sale_badge"]}
 PRODUCT_PHOTOS = ["products/plain.jpg", "products/\u00e4 b\"c\\d e.jpg", "products/new\nline.png", "products/wall.jpg"]
 BANNERS = ["banners/b1.jpg", "banners/b 2.png"]
+SALE_PHOTO = "products/sale.jpg"  # the one SaleProduct (multi-table child of Product) row's photo
 
 
 def make_image(path, size, alpha=False, seed=0):
@@ -56,7 +59,7 @@ def media(name):
 
 
 def populate(wallpaper):
-    from shop.models import Product, Profile
+    from shop.models import Product, Profile, SaleProduct
 
     make_image(media(PRODUCT_PHOTOS[0]), (640, 480), seed=1)
     make_image(media(PRODUCT_PHOTOS[1]), (300, 500), seed=2)
@@ -71,6 +74,8 @@ def populate(wallpaper):
     for i, name in enumerate(PRODUCT_PHOTOS):
         Product.objects.create(name="p%d" % i, photo=name)
     Product.objects.create(name="no photo", photo="")
+    make_image(media(SALE_PHOTO), (160, 120), seed=7)
+    SaleProduct.objects.create(name="on sale", photo=SALE_PHOTO)
     Profile.objects.create(avatar="avatars/a.png")
     print(json.dumps({"products": Product.objects.count()}))
 
@@ -167,6 +172,29 @@ def render_one(pk):
                       "names": {f: getattr(product, f).name for f in SPEC_FIELDS["shop.Product"]}}))
 
 
+def render_empty():
+    """The row whose photo is empty, under IKGEN_GENERATE = "now": imagekit's own Simple backend
+    raises MissingSource for {{ product.thumbnail.url }}, and so must ikgen's; {% if %} is false."""
+    from django.template import Context, Template
+    from imagekit.exceptions import MissingSource
+    from shop.models import Product
+
+    product = Product.objects.get(photo="")
+    out = {"backend": type(product.thumbnail.cachefile_backend).__name__}
+    context = Context({"product": product, "simple": ImageCacheFile(product.thumbnail.generator,
+                                                                    cachefile_backend=Simple())})
+    for key, text in (("url", "{{ product.thumbnail.url }}"), ("imagekit_url", "{{ simple.url }}"),
+                      ("if", "{% if product.thumbnail %}yes{% else %}no{% endif %}"),
+                      ("imagekit_if", "{% if simple %}yes{% else %}no{% endif %}")):
+        try:
+            out[key] = Template(text).render(context)
+        except MissingSource as error:
+            out[key] = "MissingSource: %s" % error
+        except Exception as error:  # any other exception: reported, the test fails on it
+            out[key] = "%s: %s" % (type(error).__name__, error)
+    print(json.dumps(out))
+
+
 def probe_file(source, spec_id):
     spec = spec_for(spec_id, File(None, name=source))
     print(json.dumps({"file": ImageCacheFile(spec).name}))
@@ -175,4 +203,5 @@ def probe_file(source, spec_id):
 if __name__ == "__main__":
     step, args = sys.argv[1], sys.argv[2:]
     {"populate": populate, "names": names, "render": render, "imagekit-render": imagekit_render,
-     "add-product": add_product, "render-one": render_one, "probe-file": probe_file}[step](*args)
+     "add-product": add_product, "render-one": render_one, "render-empty": render_empty,
+     "probe-file": probe_file}[step](*args)

@@ -29,3 +29,11 @@ class Product(models.Model):
 class Profile(models.Model):
     avatar = models.ImageField(upload_to="avatars", max_length=500)
     avatar_small = ImageSpecField(source="avatar", processors=[SmartResize(64, 64)])
+
+
+class SaleProduct(Product):
+    """Multi-table inheritance: each row is in Product's table too. imagekit's source group for
+    sale_badge (ImageFieldSourceGroup(SaleProduct, "photo"), over SaleProduct.objects) holds the
+    SaleProduct rows only, so the exported list must too, not every Product row."""
+    discount = models.IntegerField(default=10)
+    sale_badge = ImageSpecField(source="photo", processors=[ResizeToFit(50, 50)], format="JPEG")
