@@ -2,17 +2,29 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <random>
 #include <unistd.h>
 
 namespace ikgen {
 namespace {
 
-std::string temp_name_for(const std::filesystem::path& path) {
+// `.ikgen-tmp-<pid>-<counter>-<8 hex>`, at most 51 bytes whatever the final name's length (a
+// final name of up to NAME_MAX bytes must still have a temporary name that fits). The pid and
+// counter keep names unique on one host; the random part, drawn once per process, keeps them
+// apart between hosts that share the directory (NFS) and may reuse a pid.
+std::string temp_name() {
+  static const std::uint32_t process_tag = [] {
+    std::random_device device;
+    return static_cast<std::uint32_t>(device());
+  }();
   static std::atomic<unsigned long> counter{0};
-  return std::string(k_temp_prefix) + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
-         path.filename().string();
+  char tag[9];
+  std::snprintf(tag, sizeof tag, "%08x", static_cast<unsigned>(process_tag));
+  return std::string(k_temp_prefix) + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" + tag;
 }
 
 } // namespace
@@ -22,7 +34,7 @@ std::string write_file_atomically(const std::filesystem::path& path, std::span<c
   std::filesystem::create_directories(path.parent_path(), error);
   if (error) return "cannot create directory " + path.parent_path().string() + ": " + error.message();
 
-  const std::filesystem::path temp = path.parent_path() / temp_name_for(path);
+  const std::filesystem::path temp = path.parent_path() / temp_name();
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return "cannot create " + temp.string() + ": " + std::strerror(errno);
 

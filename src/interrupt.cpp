@@ -18,6 +18,8 @@ void install_interrupt_handlers() {
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  // Not SIG_IGN: the write would fail with EPIPE, but nothing would stop the run.
+  sigaction(SIGPIPE, &action, nullptr);
   // With a file size limit (ulimit -f), a write past it must fail with EFBIG for that one
   // output, not kill the whole run.
   signal(SIGXFSZ, SIG_IGN);
@@ -25,6 +27,14 @@ void install_interrupt_handlers() {
 
 bool interrupt_requested() { return g_signal.load() != 0; }
 
-int interrupt_exit_status() { return 128 + g_signal.load(); }
+bool reader_gone() { return g_signal.load() == SIGPIPE; }
+
+ExitCode interrupt_exit_code() {
+  switch (g_signal.load()) {
+  case SIGPIPE: return ExitCode::reader_gone;
+  case SIGTERM: return ExitCode::terminated;
+  default: return ExitCode::interrupted;
+  }
+}
 
 } // namespace ikgen

@@ -144,7 +144,8 @@ ExitCode write_manifest(const std::vector<const Spec*>& selected, StateStore& st
   for (const Spec* spec : selected) ids.insert(spec->id);
   if (format == ManifestFormat::csv) std::printf("generator,source,file,width,height,bytes\n");
   store.for_each([&](const CacheRecord& r) {
-    if (!ids.count(r.generator)) return;
+    // Once the reader is gone (SIGPIPE) or the user pressed Ctrl-C, the rest is only skipped.
+    if (interrupt_requested() || !ids.count(r.generator)) return;
     if (format == ManifestFormat::csv) {
       std::printf("%s,%s,%s,%d,%d,%llu\n", csv_field(r.generator).c_str(), csv_field(r.source).c_str(),
                   csv_field(r.cache_name).c_str(), r.width, r.height, static_cast<unsigned long long>(r.bytes));
@@ -154,7 +155,7 @@ ExitCode write_manifest(const std::vector<const Spec*>& selected, StateStore& st
                   r.height, static_cast<unsigned long long>(r.bytes));
     }
   });
-  return ExitCode::success;
+  return interrupt_requested() ? interrupt_exit_code() : ExitCode::success;
 }
 
 } // namespace ikgen

@@ -64,7 +64,7 @@ void Reporter::summary(double seconds, bool interrupted) {
 }
 
 ExitCode Reporter::exit_code(bool interrupted) const {
-  if (interrupted) return interrupt_exit_status() == to_int(ExitCode::terminated) ? ExitCode::terminated : ExitCode::interrupted;
+  if (interrupted) return interrupt_exit_code();
   return m_counts.failed > 0 ? ExitCode::some_failed : ExitCode::success;
 }
 

@@ -56,7 +56,7 @@ ExitCode run_check(Session& session, SourceStream& stream) {
   std::size_t present = 0;
   std::size_t unusable = 0;
   Plan plan;
-  while (next_batch(stream, plan)) {
+  while (!interrupt_requested() && next_batch(stream, plan)) {
     const Decisions decisions = decide_all(session, plan, Adopt::no);
     for (const Decided& d : decisions.items) {
       if (!d.source->source.rejection.empty()) {
@@ -83,11 +83,15 @@ ExitCode run_check(Session& session, SourceStream& stream) {
       }
     }
   }
+  // A reader that went away (`check --json | head`) wants nothing more: no summary on stderr either.
+  if (reader_gone()) return interrupt_exit_code();
   std::FILE* summary = session.options.json ? stderr : stdout;
-  std::fprintf(summary, "check: %zu missing, %zu stale, %zu present", missing, stale, present);
+  std::fprintf(summary, "%scheck: %zu missing, %zu stale, %zu present", interrupt_requested() ? "interrupted: " : "",
+               missing, stale, present);
   if (unusable + stream.list_errors() > 0) std::fprintf(summary, ", %zu unusable sources", unusable + stream.list_errors());
   std::fprintf(summary, "\n");
   print_stats(session);
+  if (interrupt_requested()) return interrupt_exit_code();
   return missing + stale + unusable + stream.list_errors() > 0 ? ExitCode::some_failed : ExitCode::success;
 }
 

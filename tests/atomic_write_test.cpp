@@ -25,6 +25,17 @@ TEST_CASE("write_file_atomically: creates directories, replaces, leaves no tempo
   CHECK(entries == 1);
 }
 
+TEST_CASE("write_file_atomically: a final name of 250 bytes (NAME_MAX is 255) is written; its temporary name fits") {
+  TempDir dir;
+  const std::string name = std::string(246, 'x') + ".jpg";
+  REQUIRE(name.size() == 250);
+  CHECK(ikgen::write_file_atomically(dir / "d" / name, bytes_of("data")) == "");
+  CHECK(std::filesystem::file_size(dir / "d" / name) == 4);
+  int entries = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir / "d")) ++entries;
+  CHECK(entries == 1);
+}
+
 TEST_CASE("write_file_atomically: a failure is reported and leaves nothing") {
   if (::geteuid() == 0) {
     // root ignores directory permissions; use a path under a regular file instead.

@@ -12,7 +12,8 @@ namespace ikgen {
 [[nodiscard]] std::string write_file_atomically(const std::filesystem::path& path,
                                                 std::span<const unsigned char> bytes);
 
-// The prefix of temporary files, so a later run can recognise leftovers of a killed one.
+// The prefix of temporary files, so a later run can recognise leftovers of a killed one. A
+// temporary name is short (`.ikgen-tmp-<pid>-<counter>-<8 hex>`), whatever the final name's length.
 inline constexpr const char* k_temp_prefix = ".ikgen-tmp-";
 
 } // namespace ikgen

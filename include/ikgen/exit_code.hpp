@@ -11,6 +11,7 @@ enum class ExitCode : int {
   environment_error = 3, // storage root missing, state file not writable
   busy = 75,            // --no-wait and another run holds the lock (EX_TEMPFAIL: try again later)
   interrupted = 130,    // SIGINT (SIGTERM exits 143)
+  reader_gone = 141,    // SIGPIPE: stdout's reader went away (`ikgen manifest | head`), as a shell reports 128 + 13
   terminated = 143,     // SIGTERM
 };
 
