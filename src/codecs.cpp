@@ -289,6 +289,46 @@ std::optional<ImageHeader> read_header(std::span<const unsigned char> bytes) {
   return header;
 }
 
+OutputDefect inspect_output(std::span<const unsigned char> head, std::span<const unsigned char> tail, std::uint64_t size,
+                            std::optional<ImageFormat> expected, std::optional<ImageHeader>* header) {
+  const std::optional<ImageHeader> read = read_header(head);
+  if (header) *header = read;
+  if (!read) return OutputDefect::no_header;
+  if (expected && read->format != *expected) return OutputDefect::wrong_format;
+  // Only the ends are looked at, so the check costs one more small read, not a decode: a file cut
+  // anywhere is caught, a whole file with damage in its middle is not (the pixels are not read).
+  const auto ends_with = [&](const unsigned char* bytes, std::size_t n) {
+    return tail.size() >= n && std::memcmp(tail.data() + tail.size() - n, bytes, n) == 0;
+  };
+  switch (read->format) {
+  case ImageFormat::jpeg: {
+    constexpr unsigned char eoi[] = {0xFF, 0xD9};
+    if (!ends_with(eoi, sizeof eoi)) return OutputDefect::truncated;
+    break;
+  }
+  case ImageFormat::png: {
+    constexpr unsigned char iend[] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
+    if (!ends_with(iend, sizeof iend)) return OutputDefect::truncated;
+    break;
+  }
+  case ImageFormat::webp:
+    // read_header has seen "RIFF" <size> "WEBP": the size counts the bytes after its 8-byte start.
+    if (head.size() < 8 || std::uint64_t{read_le32(head, 4)} + 8 > size) return OutputDefect::truncated;
+    break;
+  }
+  return OutputDefect::none;
+}
+
+const char* defect_name(OutputDefect defect) {
+  switch (defect) {
+  case OutputDefect::none: return "whole";
+  case OutputDefect::no_header: return "no readable image header";
+  case OutputDefect::wrong_format: return "not the format of its spec";
+  case OutputDefect::truncated: return "truncated";
+  }
+  return "unknown";
+}
+
 namespace {
 
 // decode_image with what the caller may already know: the header (nullopt: unreadable, and the

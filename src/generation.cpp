@@ -26,18 +26,20 @@ std::vector<std::string> hash_sources(const Project& project, const Plan& plan, 
   return hashes;
 }
 
-// The header of a cache file, reading as little of it as it takes: the first 4 KiB hold it in
-// all but JPEGs with large metadata segments before the frame, which get up to 256 KiB.
-std::optional<ImageHeader> read_output_header(Storage& storage, const std::string& name) {
-  for (const std::size_t limit : {std::size_t{4096}, std::size_t{256 * 1024}}) {
-    const std::string prefix = storage.read_prefix(name, limit);
-    if (const std::optional<ImageHeader> header =
-            read_header(std::span(reinterpret_cast<const unsigned char*>(prefix.data()), prefix.size()))) {
-      return header;
-    }
-    if (prefix.size() < limit) break; // the whole file was read
+// Reads what inspect_output needs of a cache file of `size` bytes, as little of it as it takes:
+// the first 4 KiB hold the header in all but JPEGs with large metadata segments before the
+// frame, which get up to 256 KiB; the last 16 bytes show whether it ends where its format ends
+// (read together with the first 4 KiB).
+OutputDefect inspect_output_file(Storage& storage, const std::string& name, std::uint64_t size,
+                                 std::optional<ImageFormat> expected, std::optional<ImageHeader>* header) {
+  auto [head, tail] = storage.read_ends(name, 4096, 16);
+  if (head.size() == 4096 &&
+      !read_header(std::span(reinterpret_cast<const unsigned char*>(head.data()), head.size()))) {
+    head = storage.read_prefix(name, 256 * 1024);
   }
-  return std::nullopt;
+  return inspect_output(std::span(reinterpret_cast<const unsigned char*>(head.data()), head.size()),
+                        std::span(reinterpret_cast<const unsigned char*>(tail.data()), tail.size()), size, expected,
+                        header);
 }
 
 // A file that exists in the storage but not in the state store: record what it is, reading
@@ -49,9 +51,10 @@ void adopt(Session& session, const Decided& d, const SourceFingerprint& fingerpr
       known && known->cache_name == d.output->cache_name) {
     record = *known; // same file, only the source's fingerprint moved (touched, same content)
   } else {
-    if (const std::optional<ImageHeader> header = read_output_header(session.storage, d.output->cache_name)) {
-      record.width = header->width;
-      record.height = header->height;
+    // Only a whole file gets here (decide_one marks any other broken), inspected there already.
+    if (output) {
+      record.width = output->width;
+      record.height = output->height;
     }
     record.bytes = output ? output->size : 0;
     record.generated_at = now_seconds();
@@ -96,7 +99,20 @@ Verdict decide_one(Session& session, const Decided& d, const SourceFingerprint& 
     facts.verify = false;
     return needs_storage_check(facts) ? d.verdict : decide(facts, std::nullopt);
   }
-  if (needs_storage_check(facts)) observed = session.storage.stat(d.output->cache_name);
+  if (needs_storage_check(facts)) {
+    observed = session.storage.stat(d.output->cache_name);
+    // A file that is there is trusted only if it can be a rendition: its header reads, is of the
+    // spec's format, and it ends where that format ends. Anything else is replaced.
+    if (observed->exists && observed->is_regular_file) {
+      std::optional<ImageHeader> header;
+      observed->broken = inspect_output_file(session.storage, d.output->cache_name, observed->size,
+                                             d.output->spec->format, &header) != OutputDefect::none;
+      if (header) {
+        observed->width = header->width;
+        observed->height = header->height;
+      }
+    }
+  }
   return decide(facts, observed);
 }
 

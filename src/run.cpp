@@ -39,6 +39,7 @@ void print_stats(const Session& session) {
 
 const char* state_of(const Verdict& verdict) {
   if (!verdict.stale) return "exists";
+  if (verdict.reason == Reason::output_broken) return "broken";
   return verdict.reason == Reason::source_changed ? "stale" : "missing";
 }
 
@@ -54,6 +55,7 @@ ExitCode run_check(Session& session, SourceStream& stream) {
   std::size_t missing = 0;
   std::size_t stale = 0;
   std::size_t present = 0;
+  std::size_t broken = 0;
   std::size_t unusable = 0;
   Plan plan;
   while (!interrupt_requested() && next_batch(stream, plan)) {
@@ -68,6 +70,8 @@ ExitCode run_check(Session& session, SourceStream& stream) {
       const char* state = state_of(d.verdict);
       if (d.verdict.reason == Reason::source_changed) {
         ++stale;
+      } else if (d.verdict.reason == Reason::output_broken) {
+        ++broken;
       } else if (d.verdict.stale) {
         ++missing;
       } else {
@@ -88,11 +92,12 @@ ExitCode run_check(Session& session, SourceStream& stream) {
   std::FILE* summary = session.options.json ? stderr : stdout;
   std::fprintf(summary, "%scheck: %zu missing, %zu stale, %zu present", interrupt_requested() ? "interrupted: " : "",
                missing, stale, present);
+  if (broken > 0) std::fprintf(summary, ", %zu broken", broken);
   if (unusable + stream.list_errors() > 0) std::fprintf(summary, ", %zu unusable sources", unusable + stream.list_errors());
   std::fprintf(summary, "\n");
   print_stats(session);
   if (interrupt_requested()) return interrupt_exit_code();
-  return missing + stale + unusable + stream.list_errors() > 0 ? ExitCode::some_failed : ExitCode::success;
+  return missing + stale + broken + unusable + stream.list_errors() > 0 ? ExitCode::some_failed : ExitCode::success;
 }
 
 ExitCode run_generate(Session& session, SourceStream& stream, std::chrono::steady_clock::time_point started) {

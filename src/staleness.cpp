@@ -44,6 +44,7 @@ Verdict decide(const Facts& facts, const std::optional<OutputObservation>& outpu
   if (output) {
     if (!output->exists) return {true, Reason::output_missing, false};
     if (!output->is_regular_file) return {true, Reason::output_not_file, false};
+    if (output->broken) return {true, Reason::output_broken, false};
   } else if (!known) {
     // Not recorded and the storage was not asked: only optimistic gets here.
     return {true, Reason::no_record, false};
@@ -61,6 +62,7 @@ std::string_view reason_name(Reason reason) {
   case Reason::output_not_file: return "output_not_file";
   case Reason::no_record: return "no_record";
   case Reason::source_changed: return "source_changed";
+  case Reason::output_broken: return "output_broken";
   }
   return "unknown";
 }

@@ -36,6 +36,26 @@ std::string LocalStorage::read_prefix(const std::string& name, std::size_t limit
   return bytes;
 }
 
+std::pair<std::string, std::string> LocalStorage::read_ends(const std::string& name, std::size_t head_limit,
+                                                           std::size_t tail_limit) {
+  ++m_counters.reads;
+  std::ifstream in(m_root / name, std::ios::binary | std::ios::ate);
+  if (!in) return {};
+  const std::streamoff size = std::max<std::streamoff>(in.tellg(), 0);
+  const auto read_at = [&](std::streamoff from, std::streamoff count) {
+    std::string bytes(static_cast<std::size_t>(count), '\0');
+    in.seekg(from);
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    bytes.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+    in.clear();
+    return bytes;
+  };
+  std::string head = read_at(0, std::min<std::streamoff>(size, static_cast<std::streamoff>(head_limit)));
+  const std::streamoff tail_count = std::min<std::streamoff>(size, static_cast<std::streamoff>(tail_limit));
+  std::string tail = read_at(size - tail_count, tail_count);
+  return {std::move(head), std::move(tail)};
+}
+
 std::string LocalStorage::write(const std::string& name, std::span<const unsigned char> bytes) {
   ++m_counters.writes;
   const std::filesystem::path path = m_root / name;

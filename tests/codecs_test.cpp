@@ -408,3 +408,62 @@ TEST_CASE("Codecs: concurrent encodes give the same bytes as a lone one") {
 }
 
 } // namespace ikgen
+
+namespace ikgen {
+namespace {
+
+// inspect_output as the storage feeds it: the first 4 KiB and the last 16 bytes of `bytes`.
+OutputDefect inspect(const Bytes& bytes, std::optional<ImageFormat> expected, std::optional<ImageHeader>* header = nullptr) {
+  const std::span<const unsigned char> all(bytes);
+  const std::size_t tail = std::min<std::size_t>(16, bytes.size());
+  return inspect_output(all.first(std::min<std::size_t>(4096, bytes.size())), all.last(tail), bytes.size(), expected,
+                        header);
+}
+
+} // namespace
+
+TEST_CASE("Codecs: inspect_output accepts only a whole image of the expected format") {
+  const cv::Mat photo = test::make_photo(800, 600);
+  const Bytes jpeg = test::encode_jpeg(photo);
+  const Bytes png = test::encode_png(photo);
+  const Bytes webp = test::encode_webp(photo);
+  REQUIRE(jpeg.size() > 4096 * 2); // the tail is not in the head
+
+  SUBCASE("whole files pass, with their header") {
+    std::optional<ImageHeader> header;
+    CHECK(inspect(jpeg, ImageFormat::jpeg, &header) == OutputDefect::none);
+    REQUIRE(header.has_value());
+    CHECK(header->width == 800);
+    CHECK(header->height == 600);
+    CHECK(inspect(png, ImageFormat::png) == OutputDefect::none);
+    CHECK(inspect(webp, ImageFormat::webp) == OutputDefect::none);
+    // A spec that keeps the source's format accepts any of the three.
+    for (const Bytes* bytes : {&jpeg, &png, &webp}) CHECK(inspect(*bytes, std::nullopt) == OutputDefect::none);
+  }
+  SUBCASE("an empty file or one that is no image has no header") {
+    CHECK(inspect(Bytes{}, ImageFormat::jpeg) == OutputDefect::no_header);
+    CHECK(inspect(bytes_of("hello, world"), std::nullopt) == OutputDefect::no_header);
+    CHECK(inspect(Bytes(jpeg.begin(), jpeg.begin() + 10), ImageFormat::jpeg) == OutputDefect::no_header);
+  }
+  SUBCASE("another format than the spec's") {
+    CHECK(inspect(png, ImageFormat::jpeg) == OutputDefect::wrong_format);
+    CHECK(inspect(jpeg, ImageFormat::webp) == OutputDefect::wrong_format);
+  }
+  SUBCASE("a file cut short after its header") {
+    for (const Bytes* bytes : {&jpeg, &png, &webp}) {
+      CAPTURE(bytes->size());
+      const Bytes half(bytes->begin(), bytes->begin() + static_cast<std::ptrdiff_t>(bytes->size() / 2));
+      CHECK(inspect(half, std::nullopt) == OutputDefect::truncated);
+      const Bytes one_short(bytes->begin(), bytes->end() - 1);
+      CHECK(inspect(one_short, std::nullopt) == OutputDefect::truncated);
+    }
+  }
+  SUBCASE("a small file read whole: the tail is the head's end") {
+    const Bytes tiny = test::encode_png(test::make_photo(4, 4));
+    REQUIRE(tiny.size() < 4096);
+    CHECK(inspect(tiny, ImageFormat::png) == OutputDefect::none);
+    CHECK(inspect(Bytes(tiny.begin(), tiny.end() - 4), ImageFormat::png) == OutputDefect::truncated);
+  }
+}
+
+} // namespace ikgen

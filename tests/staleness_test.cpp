@@ -61,12 +61,30 @@ TEST_CASE("decide: an unknown file") {
     CHECK(found.record_needed);
     CHECK(decide(c.facts, k_absent).reason == Reason::output_missing);
     CHECK(decide(c.facts, OutputObservation{true, false}).reason == Reason::output_not_file);
+    OutputObservation broken = k_present;
+    broken.broken = true;
+    const Verdict replaced = decide(c.facts, broken);
+    CHECK(replaced.stale);
+    CHECK(replaced.reason == Reason::output_broken);
+    CHECK_FALSE(replaced.record_needed); // never adopted
   }
   SUBCASE("optimistic never asks: it generates") {
     c.facts.strategy = Strategy::optimistic;
     CHECK_FALSE(needs_storage_check(c.facts));
     CHECK(decide(c.facts, std::nullopt).reason == Reason::no_record);
   }
+}
+
+TEST_CASE("decide: --verify distrusts a recorded file that is broken") {
+  Case c;
+  c.facts.verify = true;
+  CHECK(needs_storage_check(c.facts));
+  OutputObservation broken = k_present;
+  broken.broken = true;
+  CHECK(decide(c.facts, broken).reason == Reason::output_broken);
+  CHECK(decide(c.facts, broken).stale);
+  CHECK_FALSE(decide(c.facts, k_present).stale);
+  CHECK(reason_name(Reason::output_broken) == "output_broken");
 }
 
 TEST_CASE("decide: a record under another name (the spec changed) counts as no record") {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli_support.hpp"
+#include "ikgen/codecs.hpp"
 
 namespace fs = std::filesystem;
 using namespace ikgen::test;
@@ -291,4 +292,82 @@ TEST_CASE("state: a run killed with SIGKILL leaves only whole files, and the nex
     CHECK_MESSAGE(!cv::imread(file.string(), cv::IMREAD_UNCHANGED).empty(), file.string());
   }
   CHECK(files_under(site.cache()).size() == 132);
+}
+
+namespace {
+
+// The cache files with extension `extension`, sorted.
+std::vector<fs::path> cache_files(const Site& site, const std::string& extension) {
+  std::vector<fs::path> found;
+  for (const fs::path& file : files_under(site.cache())) {
+    if (file.extension() == extension) found.push_back(file);
+  }
+  return found;
+}
+
+std::size_t count_of(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+} // namespace
+
+TEST_CASE("state: a broken file at a cache name is neither adopted nor trusted, and is replaced") {
+  Site site;
+  REQUIRE(run_ikgen(site.dir, "generateimages").status == 0);
+  const std::vector<fs::path> jpegs = cache_files(site, ".jpg");
+  REQUIRE(jpegs.size() >= 3);
+  const fs::path& empty = jpegs[0];
+  const fs::path& halved = jpegs[1];
+  const fs::path& png_inside = jpegs[2];
+  const Bytes whole = read_file(halved);
+  REQUIRE(whole.size() > 4);
+  write_file(empty, Bytes{});                                                              // `: > one.jpg`
+  write_file(halved, Bytes(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(whole.size() / 2))); // header intact
+  write_file(png_inside, encode_png(make_photo(100, 100)));                                // whole, but a PNG
+  const std::set<std::string> broken_names = {empty.lexically_relative(site.dir / "media").generic_string(),
+                                               halved.lexically_relative(site.dir / "media").generic_string(),
+                                               png_inside.lexically_relative(site.dir / "media").generic_string()};
+
+  SUBCASE("without a state file: not adopted") {
+    fs::remove(site.dir / "media/CACHE/images/.ikgen-state.sqlite");
+    const Outcome check = run_ikgen(site.dir, "check --json");
+    CHECK(check.status == 1);
+    for (const std::string& name : broken_names) {
+      CHECK_MESSAGE(check.out.find("\"file\": \"" + name + "\", \"state\": \"broken\"") != std::string::npos, check.out);
+    }
+    CHECK(count_of(check.out, "\"state\": \"broken\"") == 3);
+    CHECK(check.err.find("check: 0 missing, 0 stale, 9 present, 3 broken") != std::string::npos);
+    const Outcome human = run_ikgen(site.dir, "check");
+    CHECK(human.status == 1);
+    CHECK(count_of(human.out, "broken   CACHE/images/") == 3);
+    CHECK(human.out.find("check: 0 missing, 0 stale, 9 present, 3 broken") != std::string::npos);
+
+    const Outcome regenerated = run_ikgen(site.dir, "generateimages");
+    CHECK(regenerated.status == 0);
+    CHECK_MESSAGE(regenerated.out.find("generated 3, already present 9") != std::string::npos, regenerated.out);
+  }
+  SUBCASE("with the state file: trusted until --verify, which replaces them") {
+    CHECK(run_ikgen(site.dir, "check").status == 0); // the state store vouches for them
+    const Outcome verify_check = run_ikgen(site.dir, "check --verify --json");
+    CHECK(verify_check.status == 1);
+    CHECK(count_of(verify_check.out, "\"state\": \"broken\"") == 3);
+    const Outcome verified = run_ikgen(site.dir, "generateimages --verify");
+    CHECK(verified.status == 0);
+    CHECK_MESSAGE(verified.out.find("generated 3, already present 9") != std::string::npos, verified.out);
+  }
+
+  // Replaced by whole JPEGs, recorded with their real sizes, and trusted from then on.
+  for (const fs::path& file : {empty, halved, png_inside}) {
+    const cv::Mat pixels = cv::imread(file.string(), cv::IMREAD_UNCHANGED);
+    CHECK_FALSE(pixels.empty());
+    CHECK(ikgen::sniff_format(read_file(file)) == ikgen::ImageFormat::jpeg);
+  }
+  CHECK(read_file(halved) == whole);
+  const Outcome manifest = run_ikgen(site.dir, "manifest");
+  CHECK(count_of(manifest.out, "\"width\": ") == 12);
+  CHECK(manifest.out.find("\"width\": 0") == std::string::npos);
+  CHECK(run_ikgen(site.dir, "check --verify").status == 0);
+  CHECK(run_ikgen(site.dir, "generateimages --verify").out.find("generated 0, already present 12") != std::string::npos);
 }

@@ -21,12 +21,19 @@ enum class Reason {
   output_not_file, // something else (a directory) sits under the cache name
   no_record,       // optimistic: nothing recorded for this (generator, source, spec)
   source_changed,  // recorded from a source whose fingerprint differs from today's
+  output_broken,   // a file is there but is no whole image of the spec's format (empty, cut
+                   // short, another format): never adopted nor trusted by --verify, replaced
 };
 
 struct OutputObservation {
   bool exists = false;
   bool is_regular_file = false;
   std::uint64_t size = 0;
+  // Set by the caller once it has inspected the file (inspect_output): it exists but cannot be
+  // a rendition. Only asked when the storage is asked anyway.
+  bool broken = false;
+  int width = 0; // from the header, once inspected (what adoption records)
+  int height = 0;
 };
 
 struct Facts {

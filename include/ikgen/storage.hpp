@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "ikgen/staleness.hpp"
 
@@ -28,6 +29,11 @@ public:
   [[nodiscard]] virtual OutputObservation stat(const std::string& name) = 0;
   // Up to `limit` leading bytes of a cache file (for reading its header); empty if unreadable.
   [[nodiscard]] virtual std::string read_prefix(const std::string& name, std::size_t limit) = 0;
+  // Up to `head_limit` leading and `tail_limit` trailing bytes of a cache file, in one read (for
+  // its header, and for seeing that it ends where its format ends). The two overlap when the
+  // file is shorter than both together; both are empty if it is unreadable.
+  [[nodiscard]] virtual std::pair<std::string, std::string> read_ends(const std::string& name, std::size_t head_limit,
+                                                                      std::size_t tail_limit) = 0;
   // Writes a cache file atomically. Returns "" or a one-line reason.
   [[nodiscard]] virtual std::string write(const std::string& name, std::span<const unsigned char> bytes) = 0;
   // Removes a cache file. Returns "" or a one-line reason.
@@ -45,6 +51,8 @@ public:
   explicit LocalStorage(std::filesystem::path root);
   OutputObservation stat(const std::string& name) override;
   std::string read_prefix(const std::string& name, std::size_t limit) override;
+  std::pair<std::string, std::string> read_ends(const std::string& name, std::size_t head_limit,
+                                                std::size_t tail_limit) override;
   std::string write(const std::string& name, std::span<const unsigned char> bytes) override;
   std::string remove(const std::string& name) override;
 
