@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <thread>
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,6 +61,9 @@ TEST_CASE("StateStore: two processes writing at once lose nothing and warn about
     for (int i = 0; i < k_each; ++i) {
       store->record(record_of(generator, "s" + std::to_string(i) + ".jpg", i));
       store->flush(); // one transaction per record, as generation does
+      // Generation spends milliseconds per output between commits; without any gap, a loaded
+      // machine let one process starve the other past the busy timeout (seen once).
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     return warnings.empty();
   };
