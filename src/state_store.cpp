@@ -1,6 +1,8 @@
 #include "ikgen/state_store.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <sqlite3.h>
 #include <tuple>
 #include <unordered_set>
@@ -324,6 +326,16 @@ std::unique_ptr<StateStore> open_sqlite_state_store(const std::filesystem::path&
   std::string problem;
   bool busy = false;
   sqlite3* db = open_checked(path, writable, problem, busy);
+  // SQLite answers some lock conflicts at once, without its busy handler: two processes that
+  // find the same new file empty both switch it to WAL and create the schema, and one of them
+  // gets SQLITE_BUSY immediately. Opening again sees the other's schema; only a file still
+  // busy after the same 10 s as the busy timeout is an error.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!db && busy && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    busy = false;
+    db = open_checked(path, writable, problem, busy);
+  }
   if (!db && busy) {
     throw Error("state file " + path.string() + " is busy (" + problem +
                     "): another ikgen process kept it locked for over 10 s; try again",
