@@ -1,3 +1,34 @@
+// This file follows Pillow's libImaging/Resample.c (and Reduce.c, Convert.c for premultiplied
+// alpha) closely, so it carries Pillow's licence notice (HPND), verbatim from Debian's
+// python3-pil copyright file; see NOTICES.md.
+//
+// The Python Imaging Library is
+//
+// Copyright (c) 1997-2011 by Secret Labs AB
+// Copyright (c) 1995-2011 by Fredrik Lundh
+// Copyright (c) 2010-2020 by Alex Clark and contributors
+//
+// By obtaining, using, and/or copying this software and/or its
+// associated documentation, you agree that you have read, understood,
+// and will comply with the following terms and conditions:
+//
+// Permission to use, copy, modify, and distribute this software and its
+// associated documentation for any purpose and without fee is hereby
+// granted, provided that the above copyright notice appears in all
+// copies, and that both that copyright notice and this permission notice
+// appear in supporting documentation, and that the name of Secret Labs
+// AB or the author not be used in advertising or publicity pertaining to
+// distribution of the software without specific, written prior
+// permission.
+//
+// SECRET LABS AB AND THE AUTHOR DISCLAIMS ALL WARRANTIES WITH REGARD TO
+// THIS SOFTWARE, INCLUDING ALL IMPLIED WARRANTIES OF MERCHANTABILITY AND
+// FITNESS.  IN NO EVENT SHALL SECRET LABS AB OR THE AUTHOR BE LIABLE FOR
+// ANY SPECIAL, INDIRECT OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+// WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+// ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT
+// OF OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+
 #include "ikgen/resample.hpp"
 
 #include <algorithm>
