@@ -11,6 +11,7 @@
 
 #include "ikgen/processors.hpp"
 #include "processor_cases.hpp"
+#include "processors/processor_test_support.hpp"
 
 namespace {
 
@@ -162,4 +163,18 @@ TEST_CASE("plan_step and reduced_input: an unknown processor") {
   step.name = "Nope";
   CHECK_THROWS_WITH((void)ikgen::plan_step(step, {4, 4}, 1), "unknown processor \"Nope\"");
   CHECK(ikgen::reduced_input(step, {4, 4}, 1).kind == ikgen::ReducedInput::Kind::needs_full_size);
+}
+
+TEST_CASE("Registry: processor names match pilkit's and each has a summary") {
+  for (const char* name : {"Resize", "ResizeToCover", "ResizeToFill", "ResizeToFit", "SmartResize", "Crop", "SmartCrop",
+                           "Thumbnail", "ResizeCanvas", "AddBorder", "Transpose", "Adjust", "TrimBorderColor",
+                           "MakeOpaque", "ColorOverlay", "Reflection"}) {
+    const ikgen::ProcessorDef* def = ikgen::find_processor(name);
+    REQUIRE_MESSAGE(def != nullptr, name);
+    CHECK_FALSE(def->summary.empty());
+    CHECK(def->plan);
+    CHECK(def->apply);
+  }
+  CHECK(ikgen::find_processor("ResizeToFil") == nullptr);
+  CHECK_THROWS_WITH(processor_test::run("Nope", {}, processor_test::solid(4, 4)), "unknown processor \"Nope\"");
 }
