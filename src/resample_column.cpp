@@ -1,5 +1,5 @@
 // Follows Pillow's libImaging/Resample.c (precompute_coeffs, normalize_coeffs_8bpc and the
-// vertical pass) for one column; Pillow is under the HPND licence (see the notices file).
+// vertical pass) for one column; Pillow is under the HPND licence (see NOTICES.md).
 
 #include "ikgen/resample_column.hpp"
 
