@@ -8,6 +8,8 @@ packages=(
   g++ cmake make pkg-config ca-certificates
   # libraries
   libcli11-dev libopencv-dev libyaml-cpp-dev libtbb-dev doctest-dev libxxhash-dev libexif-dev libwebp-dev libjpeg-dev libpng-dev libsqlite3-dev
+  # Expected<T> for failures a run expects (include/ikgen/expected.hpp): tl::expected, header only
+  libexpected-dev
   # MD5 (OpenSSL's libcrypto) for django-imagekit's cache names
   libssl-dev
   # fuzzing: clang with libFuzzer and the sanitizer runtimes (scripts/fuzz.sh, run by scripts/test.sh)

@@ -202,36 +202,31 @@ bool option_bool(const OutputOptions& options, const char* key, bool fallback) {
   return fallback;
 }
 
-struct Prepared {
-  cv::Mat pixels;
-  std::string error;
-};
-
 // pilkit's prepare_image, for the layouts an Image can hold.
-Prepared prepare(const cv::Mat& pixels, ImageFormat format, bool autoconvert) {
+Expected<cv::Mat> prepare(const cv::Mat& pixels, ImageFormat format, bool autoconvert) {
   const int channels = pixels.channels();
   if (!autoconvert) {
     if (channels == 4 && format == ImageFormat::jpeg) {
-      return {{}, "cannot write RGBA image as JPEG; set autoconvert: true"};
+      return fail("cannot write RGBA image as JPEG; set autoconvert: true");
     }
-    return {pixels, {}}; // grey stays grey (OpenCV's WebP writer expands it to RGB, as PIL does)
+    return pixels; // grey stays grey (OpenCV's WebP writer expands it to RGB, as PIL does)
   }
   switch (channels) {
   case 1: { // pilkit: every mode but RGBA and P goes through convert('RGB'), PNG included
     cv::Mat bgr;
     cv::cvtColor(pixels, bgr, cv::COLOR_GRAY2BGR);
-    return {bgr, {}};
+    return bgr;
   }
   case 4:
     if (format == ImageFormat::jpeg) {
-      return {composite_on_white(pixels), {}};
+      return composite_on_white(pixels);
     }
     // PNG keeps alpha, as in pilkit. WEBP keeps alpha too, which is a deliberate difference:
     // pilkit composites RGBA on white for every format but PNG (and GIF), so its WebP renditions
     // are always opaque even though WebP stores alpha well.
-    return {pixels, {}};
+    return pixels;
   default:
-    return {pixels, {}};
+    return pixels;
   }
 }
 
@@ -331,43 +326,61 @@ const char* defect_name(OutputDefect defect) {
 
 namespace {
 
+Expected<cv::Mat> decode_pixels(std::span<const unsigned char> bytes, ImageFormat format, int shrink) {
+  switch (format) {
+  case ImageFormat::jpeg: return decode_jpeg(bytes, shrink);
+  case ImageFormat::png: return decode_png(bytes);
+  case ImageFormat::webp: return decode_webp(bytes, shrink);
+  }
+  return fail("");
+}
+
+Expected<EncodedBytes> encode_pixels(const cv::Mat& pixels, const EncodeSettings& settings) {
+  switch (settings.format) {
+  case ImageFormat::jpeg:
+    // libjpeg's jpeg_set_defaults() sampling is 4:2:0 for colour, PIL's default too.
+    return encode_jpeg(pixels, settings.quality < 0 ? 75 : settings.quality, settings.progressive, settings.optimize);
+  case ImageFormat::png:
+    return encode_png(pixels, settings.compress_level < 0 ? (settings.optimize ? 9 : 6) : settings.compress_level);
+  case ImageFormat::webp:
+    return encode_webp(pixels, settings.quality < 0 ? 80 : settings.quality, settings.lossless);
+  }
+  return fail("");
+}
+
 // decode_image with what the caller may already know: the header (nullopt: unreadable, and the
 // decode will say why) and the EXIF orientation.
-DecodeResult decode_with(std::span<const unsigned char> bytes, const std::optional<ImageHeader>& header, int orientation,
-                         int shrink) {
+Expected<Image> decode_with(std::span<const unsigned char> bytes, const std::optional<ImageHeader>& header, int orientation,
+                            int shrink) {
   if (bytes.empty()) {
-    return {std::nullopt, "empty file"};
+    return fail("empty file");
   }
   const std::optional<ImageFormat> format = sniff_format(bytes);
   if (!format) {
-    return {std::nullopt, "not a JPEG, PNG or WebP image"};
+    return fail("not a JPEG, PNG or WebP image");
   }
   if (!is_complete(bytes, *format)) {
-    return {std::nullopt, "truncated or corrupt image data"};
+    return fail("truncated or corrupt image data");
   }
   if (bytes.size() > static_cast<size_t>(INT32_MAX)) {
-    return {std::nullopt, "image file too large"};
+    return fail("image file too large");
   }
 
   Image image;
   try {
     // The EXIF orientation is never applied here: that is left to Transpose(auto), as in
     // pilkit, where orientation is ignored without it.
-    std::string detail;
-    cv::Mat pixels;
-    switch (*format) {
-    case ImageFormat::jpeg: pixels = decode_jpeg(bytes, shrink, detail); break;
-    case ImageFormat::png: pixels = decode_png(bytes, detail); break;
-    case ImageFormat::webp: pixels = decode_webp(bytes, shrink, detail); break;
+    Expected<cv::Mat> decoded = decode_pixels(bytes, *format, shrink);
+    if (!decoded || decoded->empty()) {
+      const std::string detail = decoded ? std::string() : decoded.error();
+      return fail(detail.empty() ? std::string("cannot decode image") : one_line("cannot decode image: " + detail));
     }
-    if (pixels.empty()) {
-      return {std::nullopt, detail.empty() ? std::string("cannot decode image") : one_line("cannot decode image: " + detail)};
-    }
+    cv::Mat pixels = std::move(*decoded);
     if (header && pixels.size() != cv::Size(header->width, header->height)) {
       image.full_size = cv::Size(header->width, header->height); // decoded at 1/shrink
     }
     if (pixels.depth() != CV_8U && pixels.depth() != CV_16U) {
-      return {std::nullopt, "cannot decode image: unsupported sample depth"};
+      return fail("cannot decode image: unsupported sample depth");
     }
     pixels = to_8bit(pixels);
     switch (pixels.channels()) {
@@ -379,29 +392,29 @@ DecodeResult decode_with(std::span<const unsigned char> bytes, const std::option
       pixels = grey_alpha_to_bgra(pixels);
       break;
     default:
-      return {std::nullopt, "cannot decode image: unsupported number of channels"};
+      return fail("cannot decode image: unsupported number of channels");
     }
     image.pixels = pixels;
   } catch (const cv::Exception& e) {
-    return {std::nullopt, one_line("cannot decode image: " + e.err)};
+    return fail(one_line("cannot decode image: " + e.err));
   } catch (const std::bad_alloc&) {
-    return {std::nullopt, "cannot decode image: out of memory"};
+    return fail("cannot decode image: out of memory");
   } catch (const std::exception& e) {
-    return {std::nullopt, one_line(std::string("cannot decode image: ") + e.what())};
+    return fail(one_line(std::string("cannot decode image: ") + e.what()));
   }
   image.orientation = orientation;
   image.source_format = *format;
-  return {std::move(image), {}};
+  return image;
 }
 
 } // namespace
 
-DecodeResult decode_image(std::span<const unsigned char> bytes, int shrink) {
+Expected<Image> decode_image(std::span<const unsigned char> bytes, int shrink) {
   const std::optional<ImageFormat> format = sniff_format(bytes);
   return decode_with(bytes, read_header(bytes), format ? read_exif_orientation(bytes, *format) : 1, shrink);
 }
 
-DecodeResult decode_image(std::span<const unsigned char> bytes, const ImageHeader& header, int orientation, int shrink) {
+Expected<Image> decode_image(std::span<const unsigned char> bytes, const ImageHeader& header, int orientation, int shrink) {
   return decode_with(bytes, header, orientation, shrink);
 }
 
@@ -429,48 +442,34 @@ EncodeSettings encode_settings(ImageFormat format, const OutputOptions& options)
   return settings;
 }
 
-EncodeResult encode_image(const Image& image, const EncodeSettings& settings, bool autoconvert) {
+Expected<EncodedBytes> encode_image(const Image& image, const EncodeSettings& settings, bool autoconvert) {
   const char* name = format_name(settings.format);
   if (image.pixels.empty()) {
-    return {{}, std::string("cannot encode an empty image as ") + name};
+    return fail(std::string("cannot encode an empty image as ") + name);
   }
   const int channels = image.pixels.channels();
   if (image.pixels.depth() != CV_8U || (channels != 1 && channels != 3 && channels != 4)) {
-    return {{}, std::string("cannot encode image as ") + name + ": unsupported pixel layout"};
+    return fail(std::string("cannot encode image as ") + name + ": unsupported pixel layout");
   }
 
-  EncodeResult result;
   try {
-    const Prepared prepared = prepare(image.pixels, settings.format, autoconvert);
-    if (!prepared.error.empty()) {
-      return {{}, prepared.error};
+    const Expected<cv::Mat> prepared = prepare(image.pixels, settings.format, autoconvert);
+    if (!prepared) {
+      return fail(prepared.error());
     }
-    std::string detail;
-    switch (settings.format) {
-    case ImageFormat::jpeg:
-      // libjpeg's jpeg_set_defaults() sampling is 4:2:0 for colour, PIL's default too.
-      result.bytes = encode_jpeg(prepared.pixels, settings.quality < 0 ? 75 : settings.quality, settings.progressive,
-                                 settings.optimize, detail);
-      break;
-    case ImageFormat::png:
-      result.bytes = encode_png(prepared.pixels, settings.compress_level < 0 ? (settings.optimize ? 9 : 6) : settings.compress_level,
-                                detail);
-      break;
-    case ImageFormat::webp:
-      result.bytes = encode_webp(prepared.pixels, settings.quality < 0 ? 80 : settings.quality, settings.lossless, detail);
-      break;
+    Expected<EncodedBytes> encoded = encode_pixels(*prepared, settings);
+    if (!encoded || encoded->empty()) {
+      const std::string detail = encoded ? std::string() : encoded.error();
+      return fail(one_line(std::string("cannot encode image as ") + name + (detail.empty() ? "" : ": " + detail)));
     }
-    if (result.bytes.empty()) {
-      return {{}, one_line(std::string("cannot encode image as ") + name + (detail.empty() ? "" : ": " + detail))};
-    }
+    return encoded;
   } catch (const cv::Exception& e) {
-    return {{}, one_line(std::string("cannot encode image as ") + name + ": " + e.err)};
+    return fail(one_line(std::string("cannot encode image as ") + name + ": " + e.err));
   } catch (const std::bad_alloc&) {
-    return {{}, std::string("cannot encode image as ") + name + ": out of memory"};
+    return fail(std::string("cannot encode image as ") + name + ": out of memory");
   } catch (const std::exception& e) { // a job's failure must not escape into a TBB worker
-    return {{}, one_line(std::string("cannot encode image as ") + name + ": " + e.what())};
+    return fail(one_line(std::string("cannot encode image as ") + name + ": " + e.what()));
   }
-  return result;
 }
 
 } // namespace ikgen

@@ -239,50 +239,36 @@ bool run_png_encode(PngJob* job, const cv::Mat& pixels, int level) {
 
 } // namespace
 
-cv::Mat decode_jpeg(std::span<const unsigned char> bytes, int shrink, std::string& error) {
+Expected<cv::Mat> decode_jpeg(std::span<const unsigned char> bytes, int shrink) {
   auto job = std::make_unique<JpegDecodeJob>();
-  if (!run_jpeg_decode(job.get(), bytes.data(), bytes.size(), shrink)) {
-    error = job->errors.message;
-    return {};
-  }
+  if (!run_jpeg_decode(job.get(), bytes.data(), bytes.size(), shrink)) return fail(job->errors.message);
   return job->cmyk ? cmyk_to_bgr(job->pixels) : job->pixels;
 }
 
-EncodedBytes encode_jpeg(const cv::Mat& pixels, int quality, bool progressive, bool optimize, std::string& error) {
+Expected<EncodedBytes> encode_jpeg(const cv::Mat& pixels, int quality, bool progressive, bool optimize) {
   auto job = std::make_unique<JpegEncodeJob>();
-  const bool ok = run_jpeg_encode(job.get(), pixels, quality, progressive, optimize);
-  EncodedBytes out;
-  if (ok) out.assign(job->buffer, job->buffer + job->size);
-  else error = job->errors.message;
-  return out;
+  if (!run_jpeg_encode(job.get(), pixels, quality, progressive, optimize)) return fail(job->errors.message);
+  return EncodedBytes(job->buffer, job->buffer + job->size);
 }
 
-cv::Mat decode_png(std::span<const unsigned char> bytes, std::string& error) {
+Expected<cv::Mat> decode_png(std::span<const unsigned char> bytes) {
   auto job = std::make_unique<PngJob>();
   job->data = bytes.data();
   job->size = bytes.size();
-  if (!run_png_decode(job.get())) {
-    error = job->message[0] == '\0' ? "cannot read PNG" : job->message;
-    return {};
-  }
+  if (!run_png_decode(job.get())) return fail(job->message[0] == '\0' ? "cannot read PNG" : job->message);
   return job->pixels;
 }
 
-EncodedBytes encode_png(const cv::Mat& pixels, int compress_level, std::string& error) {
+Expected<EncodedBytes> encode_png(const cv::Mat& pixels, int compress_level) {
   auto job = std::make_unique<PngJob>();
-  if (!run_png_encode(job.get(), pixels, compress_level)) {
-    error = job->message[0] == '\0' ? "cannot write PNG" : job->message;
-    return {};
-  }
+  if (!run_png_encode(job.get(), pixels, compress_level)) return fail(job->message[0] == '\0' ? "cannot write PNG" : job->message);
   return std::move(job->out);
 }
 
-cv::Mat decode_webp(std::span<const unsigned char> bytes, int shrink, std::string& error) {
+Expected<cv::Mat> decode_webp(std::span<const unsigned char> bytes, int shrink) {
   WebPDecoderConfig config;
-  if (!WebPInitDecoderConfig(&config) || WebPGetFeatures(bytes.data(), bytes.size(), &config.input) != VP8_STATUS_OK) {
-    error = "not a valid WebP image";
-    return {};
-  }
+  if (!WebPInitDecoderConfig(&config) || WebPGetFeatures(bytes.data(), bytes.size(), &config.input) != VP8_STATUS_OK)
+    return fail("not a valid WebP image");
   const int width = (config.input.width + shrink - 1) / shrink;
   const int height = (config.input.height + shrink - 1) / shrink;
   cv::Mat pixels(height, width, config.input.has_alpha ? CV_8UC4 : CV_8UC3);
@@ -296,14 +282,12 @@ cv::Mat decode_webp(std::span<const unsigned char> bytes, int shrink, std::strin
   config.output.u.RGBA.size = pixels.step * static_cast<std::size_t>(height);
   const VP8StatusCode status = WebPDecode(bytes.data(), bytes.size(), &config);
   WebPFreeDecBuffer(&config.output);
-  if (status != VP8_STATUS_OK) {
-    error = "WebP data is damaged (libwebp status " + std::to_string(static_cast<int>(status)) + ")";
-    return {};
-  }
+  if (status != VP8_STATUS_OK)
+    return fail("WebP data is damaged (libwebp status " + std::to_string(static_cast<int>(status)) + ")");
   return pixels;
 }
 
-EncodedBytes encode_webp(const cv::Mat& pixels, int quality, bool lossless, std::string& error) {
+Expected<EncodedBytes> encode_webp(const cv::Mat& pixels, int quality, bool lossless) {
   cv::Mat colour = pixels;
   if (pixels.channels() == 1) cv::cvtColor(pixels, colour, cv::COLOR_GRAY2BGR);
   uint8_t* output = nullptr;
@@ -316,12 +300,10 @@ EncodedBytes encode_webp(const cv::Mat& pixels, int quality, bool lossless, std:
     size = lossless ? WebPEncodeLosslessBGR(colour.data, colour.cols, colour.rows, stride, &output)
                     : WebPEncodeBGR(colour.data, colour.cols, colour.rows, stride, static_cast<float>(quality), &output);
   }
-  // Freed however this function is left (out.assign may throw).
+  // Freed however this function is left (the copy may throw).
   const std::unique_ptr<uint8_t, void (*)(void*)> owned_output(output, WebPFree);
-  EncodedBytes out;
-  if (size == 0 || !output) error = "libwebp could not encode the image";
-  else out.assign(output, output + size);
-  return out;
+  if (size == 0 || !output) return fail("libwebp could not encode the image");
+  return EncodedBytes(output, output + size);
 }
 
 } // namespace ikgen

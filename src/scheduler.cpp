@@ -61,14 +61,15 @@ JobResult make_output(const SourceJobs& source, const OutputJob& output, Image i
     return result;
   }
   const ImageFormat format = output.spec->format.value_or(image.source_format);
-  EncodeResult encoded = encode_image(image, encode_settings(format, output.spec->options), output.spec->autoconvert);
-  if (!encoded.error.empty()) {
-    result.message = encoded.error;
+  const Expected<std::vector<unsigned char>> encoded =
+      encode_image(image, encode_settings(format, output.spec->options), output.spec->autoconvert);
+  if (!encoded) {
+    result.message = encoded.error();
     return result;
   }
-  result.message = storage.write(output.cache_name, encoded.bytes);
+  result.message = storage.write(output.cache_name, *encoded);
   if (result.message.empty()) {
-    result.bytes = encoded.bytes.size();
+    result.bytes = encoded->size();
     result.status = JobStatus::generated;
     result.width = image.width();
     result.height = image.height();
@@ -116,19 +117,18 @@ void process_source(const LoadedSource& loaded, Storage& storage, std::uint64_t 
   // decode_image, which says what is wrong with it.
   const std::optional<ImageHeader> header = error.empty() ? read_header(loaded.bytes) : std::nullopt;
   if (header) error = check_pixel_limit(*header, max_pixels);
-  DecodeResult decoded;
+  Expected<Image> decoded = fail(error);
   int shrink = 1;
   if (error.empty() && header) {
     const int orientation = read_exif_orientation(loaded.bytes, header->format);
     shrink = decode_shrink(source, *header, orientation);
     decoded = decode_image(loaded.bytes, *header, orientation, shrink);
-    error = decoded.error;
   } else if (error.empty()) {
     decoded = decode_image(loaded.bytes);
-    error = decoded.error;
   }
-  if (decoded.image && !decoded.image->is_reduced()) shrink = 1;
-  if (!decoded.image) {
+  if (decoded && !decoded->is_reduced()) shrink = 1;
+  if (!decoded) {
+    error = decoded.error();
     for (const OutputJob& output : source.outputs) emit({&source, &output, JobStatus::failed, error, 0, 0, 1, 0});
     return;
   }
@@ -139,8 +139,8 @@ void process_source(const LoadedSource& loaded, Storage& storage, std::uint64_t 
   // that keeps the decoded images in memory to one per worker.
   tbb::this_task_arena::isolate([&] {
     tbb::parallel_for(std::size_t{0}, source.outputs.size(), [&](std::size_t i) {
-      Image image = *decoded.image;
-      if (!resamples_first(*source.outputs[i].spec, image)) image.pixels = decoded.image->pixels.clone();
+      Image image = *decoded;
+      if (!resamples_first(*source.outputs[i].spec, image)) image.pixels = decoded->pixels.clone();
       emit(make_output(source, source.outputs[i], std::move(image), storage, shrink));
     });
   });

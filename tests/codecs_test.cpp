@@ -24,25 +24,24 @@ using test::Bytes;
 Bytes bytes_of(std::string_view text) { return Bytes(text.begin(), text.end()); }
 
 Image decoded(const Bytes& bytes) {
-  DecodeResult result = decode_image(bytes);
-  REQUIRE_MESSAGE(result.image.has_value(), result.error);
-  CHECK(result.error.empty());
-  return *result.image;
+  Expected<Image> result = decode_image(bytes);
+  REQUIRE_MESSAGE(result.has_value(), result.error());
+  return *result;
 }
 
 std::string decode_error(const Bytes& bytes) {
-  const DecodeResult result = decode_image(bytes);
-  CHECK_FALSE(result.image.has_value());
-  return result.error;
+  const Expected<Image> result = decode_image(bytes);
+  REQUIRE_FALSE(result.has_value());
+  return result.error();
 }
 
 Bytes encoded(const cv::Mat& pixels, const EncodeSettings& settings, bool autoconvert = true) {
   Image image;
   image.pixels = pixels;
-  EncodeResult result = encode_image(image, settings, autoconvert);
-  REQUIRE_MESSAGE(result.error.empty(), result.error);
-  REQUIRE_FALSE(result.bytes.empty());
-  return result.bytes;
+  Expected<Bytes> result = encode_image(image, settings, autoconvert);
+  REQUIRE_MESSAGE(result.has_value(), result.error());
+  REQUIRE_FALSE(result->empty());
+  return *result;
 }
 
 EncodeSettings settings_for(ImageFormat format, OutputOptions options = {}) {
@@ -182,17 +181,17 @@ TEST_CASE("Codecs: decode with a header already read gives the same image, reduc
     const Image alone = decoded(bytes);
     const int orientation = read_exif_orientation(bytes, header->format);
     CHECK(orientation == alone.orientation);
-    const DecodeResult given = decode_image(bytes, *header, orientation, 1);
-    REQUIRE(given.image.has_value());
-    CHECK(cv::norm(given.image->pixels, alone.pixels, cv::NORM_INF) == 0);
-    CHECK(given.image->orientation == alone.orientation);
-    CHECK(given.image->source_format == header->format);
+    const Expected<Image> given = decode_image(bytes, *header, orientation, 1);
+    REQUIRE(given.has_value());
+    CHECK(cv::norm(given->pixels, alone.pixels, cv::NORM_INF) == 0);
+    CHECK(given->orientation == alone.orientation);
+    CHECK(given->source_format == header->format);
     // A JPEG or WebP asked for 1/4 comes out reduced and remembers its full size; PNG ignores it.
-    const DecodeResult quarter = decode_image(bytes, *header, orientation, 4);
-    REQUIRE(quarter.image.has_value());
-    CHECK(quarter.image->width() == 320);
-    CHECK(quarter.image->height() == 200);
-    CHECK(quarter.image->is_reduced() == (header->format != ImageFormat::png));
+    const Expected<Image> quarter = decode_image(bytes, *header, orientation, 4);
+    REQUIRE(quarter.has_value());
+    CHECK(quarter->width() == 320);
+    CHECK(quarter->height() == 200);
+    CHECK(quarter->is_reduced() == (header->format != ImageFormat::png));
   }
 }
 
@@ -236,7 +235,7 @@ TEST_CASE("Codecs: decode refuses what it cannot read, with a one-line reason") 
   SUBCASE("every truncation fails cleanly") {
     for (const Bytes* whole : {&jpeg, &png, &webp}) {
       for (size_t keep = 0; keep < whole->size(); keep += 7) {
-        CHECK_FALSE(decode_image(test::truncated(*whole, keep)).image.has_value());
+        CHECK_FALSE(decode_image(test::truncated(*whole, keep)).has_value());
       }
     }
   }
@@ -325,14 +324,14 @@ TEST_CASE("Codecs: encode follows pilkit's prepare_image") {
     CHECK(decoded(encoded(grey, settings_for(ImageFormat::webp), false)).width() == 16);
     Image rgba;
     rgba.pixels = test::make_photo(16, 12, 4);
-    const EncodeResult result = encode_image(rgba, settings_for(ImageFormat::jpeg), false);
-    CHECK(result.bytes.empty());
-    CHECK(result.error == "cannot write RGBA image as JPEG; set autoconvert: true");
+    const Expected<Bytes> result = encode_image(rgba, settings_for(ImageFormat::jpeg), false);
+    REQUIRE_FALSE(result.has_value());
+    CHECK(result.error() == "cannot write RGBA image as JPEG; set autoconvert: true");
   }
   SUBCASE("an empty image is an error, not an exception") {
-    const EncodeResult result = encode_image(Image{}, settings_for(ImageFormat::png), true);
-    CHECK(result.bytes.empty());
-    CHECK(result.error == "cannot encode an empty image as PNG");
+    const Expected<Bytes> result = encode_image(Image{}, settings_for(ImageFormat::png), true);
+    REQUIRE_FALSE(result.has_value());
+    CHECK(result.error() == "cannot encode an empty image as PNG");
   }
 }
 
@@ -402,7 +401,7 @@ TEST_CASE("Codecs: concurrent encodes give the same bytes as a lone one") {
         threads.emplace_back([&] {
           Image image;
           image.pixels = photo;
-          out = encode_image(image, settings, true).bytes;
+          out = encode_image(image, settings, true).value_or(Bytes{});
         });
       }
     }
@@ -535,9 +534,9 @@ long long heap_left_by_failed_decodes(const Bytes& bytes) {
     const rlimit limit{address_space_in_use() + (512ull << 20), RLIM_INFINITY};
     long long growth = -1;
     if (::setrlimit(RLIMIT_AS, &limit) == 0) {
-      bool all_failed = !decode_image(bytes).image; // the first one sets up what stays
+      bool all_failed = !decode_image(bytes).has_value(); // the first one sets up what stays
       const std::size_t before = heap_in_use();
-      for (int i = 0; i < 100; ++i) all_failed = all_failed && !decode_image(bytes).image;
+      for (int i = 0; i < 100; ++i) all_failed = all_failed && !decode_image(bytes).has_value();
       growth = all_failed ? static_cast<long long>(heap_in_use()) - static_cast<long long>(before) : -1;
     }
     [[maybe_unused]] const ssize_t n = ::write(pipe_ends[1], &growth, sizeof growth);

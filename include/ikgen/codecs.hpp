@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "ikgen/expected.hpp"
 #include "ikgen/image.hpp"
 #include "ikgen/spec.hpp"
 
@@ -50,22 +51,18 @@ enum class OutputDefect {
 // and 1/8; libwebp's scaler any size (integer factors are used). PNG has none.
 [[nodiscard]] std::vector<int> available_shrinks(ImageFormat format);
 
-struct DecodeResult {
-  std::optional<Image> image;
-  std::string error; // set when image is empty: a one-line reason
-};
-
 // Decodes JPEG, PNG or WebP bytes into 8-bit grey, BGR or BGRA, and reads the EXIF orientation
 // (without applying it). 16-bit samples are scaled to 8 bits. With `shrink` > 1 (one of
 // available_shrinks) a JPEG or WebP is decoded at 1/shrink of its size (rounded up) while it is
 // decoded, which is several times faster and smaller, and Image::full_size keeps the size the
-// pixels stand for; PNG ignores `shrink`.
-[[nodiscard]] DecodeResult decode_image(std::span<const unsigned char> bytes, int shrink = 1);
+// pixels stand for; PNG ignores `shrink`. Fails with a one-line reason ("empty file",
+// "truncated or corrupt image data", "cannot decode image: ...").
+[[nodiscard]] Expected<Image> decode_image(std::span<const unsigned char> bytes, int shrink = 1);
 
 // The same, for a caller that has already read the header (read_header) and the EXIF
 // orientation (read_exif_orientation) to choose `shrink`, so neither is parsed twice.
-[[nodiscard]] DecodeResult decode_image(std::span<const unsigned char> bytes, const ImageHeader& header, int orientation,
-                                        int shrink);
+[[nodiscard]] Expected<Image> decode_image(std::span<const unsigned char> bytes, const ImageHeader& header, int orientation,
+                                           int shrink);
 
 struct EncodeSettings {
   ImageFormat format = ImageFormat::jpeg;
@@ -79,13 +76,9 @@ struct EncodeSettings {
 // Reads the spec's options (already validated by the config loader) for the given format.
 [[nodiscard]] EncodeSettings encode_settings(ImageFormat format, const OutputOptions& options);
 
-struct EncodeResult {
-  std::vector<unsigned char> bytes;
-  std::string error;
-};
-
 // pilkit's prepare_image followed by the encoder. With autoconvert, RGBA becomes RGB on white
-// for JPEG, and grey becomes RGB; without it, RGBA as JPEG is an error, as in PIL.
-[[nodiscard]] EncodeResult encode_image(const Image& image, const EncodeSettings& settings, bool autoconvert);
+// for JPEG, and grey becomes RGB; without it, RGBA as JPEG is an error, as in PIL. Returns the
+// encoded bytes (never empty), or a one-line reason ("cannot encode image as PNG: ...").
+[[nodiscard]] Expected<std::vector<unsigned char>> encode_image(const Image& image, const EncodeSettings& settings, bool autoconvert);
 
 } // namespace ikgen

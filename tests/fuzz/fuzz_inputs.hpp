@@ -88,8 +88,10 @@ inline void process_and_encode(const Spec& spec, Image image) {
     return;
   }
   const ImageFormat format = spec.format.value_or(image.source_format);
-  const EncodeResult encoded = encode_image(image, encode_settings(format, spec.options), spec.autoconvert);
-  if (encoded.error.empty() && encoded.bytes.empty()) throw std::logic_error("encode_image: no bytes and no error");
+  const Expected<std::vector<unsigned char>> encoded =
+      encode_image(image, encode_settings(format, spec.options), spec.autoconvert);
+  if (encoded && encoded->empty()) throw std::logic_error("encode_image: no bytes and no error");
+  if (!encoded && encoded.error().empty()) throw std::logic_error("encode_image: an error without a reason");
 }
 
 // A source in memory, through the calls generateimages makes for it (scheduler.cpp
@@ -135,15 +137,15 @@ inline void run_decode_input(std::span<const unsigned char> data) {
   for (const int shrink : shrinks) {
     // generateimages hands over the header and orientation it read; without a header it
     // decodes from the bytes alone.
-    DecodeResult decoded = header ? decode_image(data, *header, orientation, shrink) : decode_image(data, shrink);
-    if (!decoded.image) {
-      if (decoded.error.empty()) throw std::logic_error("decode_image: no image and no error");
+    Expected<Image> decoded = header ? decode_image(data, *header, orientation, shrink) : decode_image(data, shrink);
+    if (!decoded) {
+      if (decoded.error().empty()) throw std::logic_error("decode_image: an error without a reason");
       continue;
     }
-    if (decoded.image->pixels.empty()) throw std::logic_error("decode_image: empty image without an error");
+    if (decoded->pixels.empty()) throw std::logic_error("decode_image: empty image without an error");
     for (const Spec& spec : specs) {
-      Image copy = *decoded.image;
-      copy.pixels = decoded.image->pixels.clone();
+      Image copy = *decoded;
+      copy.pixels = decoded->pixels.clone();
       process_and_encode(spec, std::move(copy));
     }
   }
