@@ -143,9 +143,9 @@ void commit(Session& session, Uncommitted& batch) {
   };
   try {
     if (!files.empty()) {
-      if (const std::string problem = session.storage.make_durable(files); !problem.empty()) {
+      if (const Expected<void> durable = session.storage.make_durable(files); !durable) {
         session.store.discard();
-        throw Error(problem + "; the state records of " + std::to_string(files.size()) +
+        throw Error(durable.error() + "; the state records of " + std::to_string(files.size()) +
                         " new file(s) were not written, so the next run inspects those files again",
                     ExitCode::environment_error);
       }

@@ -105,8 +105,8 @@ ExitCode prune(const Project& project, SourceStream& sources, StateStore& store,
     const std::uintmax_t size = fs::file_size(project.storage_root / name, error);
     if (dry_run == DryRun::yes) {
       std::printf("would remove %s\n", printable(name).c_str());
-    } else if (const std::string problem = storage.remove(name); !problem.empty()) {
-      std::fprintf(stderr, "ikgen: error: %s\n", printable(problem).c_str());
+    } else if (const Expected<void> removal = storage.remove(name); !removal) {
+      std::fprintf(stderr, "ikgen: error: %s\n", printable(removal.error()).c_str());
       ++failed;
       continue;
     } else {

@@ -67,8 +67,9 @@ JobResult make_output(const SourceJobs& source, const OutputJob& output, Image i
     result.message = encoded.error();
     return result;
   }
-  result.message = storage.write(output.cache_name, *encoded);
-  if (result.message.empty()) {
+  if (const Expected<void> written = storage.write(output.cache_name, *encoded); !written) {
+    result.message = written.error();
+  } else {
     result.bytes = encoded->size();
     result.status = JobStatus::generated;
     result.width = image.width();

@@ -62,44 +62,45 @@ std::pair<std::string, std::string> LocalStorage::read_ends(const std::string& n
   return {std::move(head), std::move(tail)};
 }
 
-std::string LocalStorage::write(const std::string& name, std::span<const unsigned char> bytes) {
+Expected<void> LocalStorage::write(const std::string& name, std::span<const unsigned char> bytes) {
   ++m_counters.writes;
   const std::filesystem::path path = m_root / name;
   // A symbolic link planted inside the cache directory must not redirect a write elsewhere.
   if (!resolves_within(m_canonical_root, path.parent_path())) {
-    return "refusing to write " + name + ": its directory resolves outside storage.root";
+    return fail("refusing to write " + name + ": its directory resolves outside storage.root");
   }
   return write_file_atomically(path, bytes);
 }
 
-std::string LocalStorage::remove(const std::string& name) {
+Expected<void> LocalStorage::remove(const std::string& name) {
   ++m_counters.removes;
   const std::filesystem::path path = m_root / name;
   if (!resolves_within(m_canonical_root, path.parent_path())) {
-    return "refusing to remove " + name + ": its directory resolves outside storage.root";
+    return fail("refusing to remove " + name + ": its directory resolves outside storage.root");
   }
   std::error_code error;
   std::filesystem::remove(path, error);
-  return error ? "cannot remove " + name + ": " + error.message() : std::string();
+  if (error) return fail("cannot remove " + name + ": " + error.message());
+  return {};
 }
 
 namespace {
 
-// fsync of `path` (a file or a directory). Returns "" or the reason.
-std::string fsync_path(const std::filesystem::path& path, int flags) {
+// fsync of `path` (a file or a directory).
+Expected<void> fsync_path(const std::filesystem::path& path, int flags) {
   const UniqueFd fd(::open(path.c_str(), flags | O_CLOEXEC));
-  if (!fd.valid()) return "cannot open " + path.string() + ": " + std::strerror(errno);
-  if (::fsync(fd.get()) != 0) return "cannot sync " + path.string() + ": " + std::strerror(errno);
+  if (!fd.valid()) return fail("cannot open " + path.string() + ": " + std::strerror(errno));
+  if (::fsync(fd.get()) != 0) return fail("cannot sync " + path.string() + ": " + std::strerror(errno));
   return {};
 }
 
 } // namespace
 
-std::string LocalStorage::make_durable(const std::vector<std::string>& names) {
+Expected<void> LocalStorage::make_durable(const std::vector<std::string>& names) {
   if (names.empty()) return {};
   if (!m_root_fd.valid()) m_root_fd.reset(::open(m_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!m_root_fd.valid()) {
-    return "cannot open storage.root " + m_root.string() + " to sync it: " + std::strerror(errno);
+    return fail("cannot open storage.root " + m_root.string() + " to sync it: " + std::strerror(errno));
   }
   // One call flushes every dirty file of the file system, ours among them. Since Linux 5.8 it
   // also reports a write-back error (EIO, ENOSPC) that happened since the descriptor was opened,
@@ -109,21 +110,21 @@ std::string LocalStorage::make_durable(const std::vector<std::string>& names) {
   const std::string syncfs_problem = std::strerror(syncfs_error);
   if (syncfs_error == EIO || syncfs_error == ENOSPC || syncfs_error == EDQUOT) {
     // Data was lost on the way to the disk; an fsync now could miss what syncfs just reported.
-    return "cannot make the files written under storage.root " + m_root.string() + " durable: " + syncfs_problem;
+    return fail("cannot make the files written under storage.root " + m_root.string() + " durable: " + syncfs_problem);
   }
   // Not every file system or sandbox offers syncfs: fall back to each file and its directory
   // (the directory holds the rename that put the file in place).
   std::set<std::filesystem::path> directories;
   for (const std::string& name : names) {
     const std::filesystem::path path = m_root / name;
-    if (std::string problem = fsync_path(path, O_RDONLY); !problem.empty()) {
-      return problem + " (after syncfs of storage.root " + m_root.string() + " failed: " + syncfs_problem + ")";
+    if (const Expected<void> synced = fsync_path(path, O_RDONLY); !synced) {
+      return fail(synced.error() + " (after syncfs of storage.root " + m_root.string() + " failed: " + syncfs_problem + ")");
     }
     directories.insert(path.parent_path());
   }
   for (const std::filesystem::path& directory : directories) {
-    if (std::string problem = fsync_path(directory, O_RDONLY | O_DIRECTORY); !problem.empty()) {
-      return problem + " (after syncfs of storage.root " + m_root.string() + " failed: " + syncfs_problem + ")";
+    if (const Expected<void> synced = fsync_path(directory, O_RDONLY | O_DIRECTORY); !synced) {
+      return fail(synced.error() + " (after syncfs of storage.root " + m_root.string() + " failed: " + syncfs_problem + ")");
     }
   }
   return {};

@@ -99,7 +99,7 @@ std::map<ikgen::PairState, int> generate_all(Site& site, ikgen::Storage& storage
 class WatchedStorage final : public ikgen::LocalStorage {
 public:
   explicit WatchedStorage(const Site& site) : LocalStorage(site.project.storage_root), m_site(site) {}
-  std::string make_durable(const std::vector<std::string>& names) override {
+  ikgen::Expected<void> make_durable(const std::vector<std::string>& names) override {
     ++syncs;
     synced += names.size();
     committed_at_sync.push_back(m_site.committed_records());
@@ -117,8 +117,8 @@ private:
 class FailingSyncStorage final : public ikgen::LocalStorage {
 public:
   using LocalStorage::LocalStorage;
-  std::string make_durable(const std::vector<std::string>&) override {
-    return "cannot make the files written under storage.root media durable: Input/output error";
+  ikgen::Expected<void> make_durable(const std::vector<std::string>&) override {
+    return ikgen::fail("cannot make the files written under storage.root media durable: Input/output error");
   }
 };
 

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "ikgen/expected.hpp"
 #include "ikgen/staleness.hpp"
 #include "ikgen/unique_fd.hpp"
 
@@ -36,15 +37,15 @@ public:
   // file is shorter than both together; both are empty if it is unreadable.
   [[nodiscard]] virtual std::pair<std::string, std::string> read_ends(const std::string& name, std::size_t head_limit,
                                                                       std::size_t tail_limit) = 0;
-  // Writes a cache file atomically. Returns "" or a one-line reason.
-  [[nodiscard]] virtual std::string write(const std::string& name, std::span<const unsigned char> bytes) = 0;
-  // Removes a cache file. Returns "" or a one-line reason.
-  [[nodiscard]] virtual std::string remove(const std::string& name) = 0;
+  // Writes a cache file atomically. Fails with a one-line reason.
+  [[nodiscard]] virtual Expected<void> write(const std::string& name, std::span<const unsigned char> bytes) = 0;
+  // Removes a cache file. Fails with a one-line reason.
+  [[nodiscard]] virtual Expected<void> remove(const std::string& name) = 0;
   // Makes the cache files `names` durable (their contents and their names on stable storage, so
   // that they survive a power loss), with every other file written so far. Called before their
-  // state records are committed: a record must never outlive its file. Returns "" or a one-line
+  // state records are committed: a record must never outlive its file. Fails with a one-line
   // reason naming the storage; the caller then does not record them.
-  [[nodiscard]] virtual std::string make_durable(const std::vector<std::string>& names) = 0;
+  [[nodiscard]] virtual Expected<void> make_durable(const std::vector<std::string>& names) = 0;
   [[nodiscard]] const StorageCounters& counters() const { return m_counters; }
 
 protected:
@@ -60,12 +61,12 @@ public:
   std::string read_prefix(const std::string& name, std::size_t limit) override;
   std::pair<std::string, std::string> read_ends(const std::string& name, std::size_t head_limit,
                                                 std::size_t tail_limit) override;
-  std::string write(const std::string& name, std::span<const unsigned char> bytes) override;
-  std::string remove(const std::string& name) override;
+  Expected<void> write(const std::string& name, std::span<const unsigned char> bytes) override;
+  Expected<void> remove(const std::string& name) override;
   // One syncfs(2) of the file system under the root, whatever the number of files (an fsync per
   // file would cost a disk flush each); where syncfs fails, an fsync of each file and of its
   // directory instead (but not after a write-back error, which syncfs has then reported).
-  std::string make_durable(const std::vector<std::string>& names) override;
+  Expected<void> make_durable(const std::vector<std::string>& names) override;
 
 private:
   std::filesystem::path m_root;
