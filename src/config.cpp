@@ -184,8 +184,8 @@ ProcessorStep parse_processor(const ConfigReader& reader, const YAML::Node& node
     }
   }
   if (def->check) {
-    const std::string problem = def->check(StepParams(step, def->params));
-    if (!problem.empty()) reader.fail(name_node, step.name + ": " + problem);
+    const Expected<void> checked = def->check(StepParams(step, def->params));
+    if (!checked) reader.fail(name_node, step.name + ": " + checked.error());
   }
   return step;
 }

@@ -22,13 +22,13 @@ PixelMode Image::mode() const {
   case 1: return PixelMode::grey;
   case 3: return PixelMode::rgb;
   case 4: return PixelMode::rgba;
-  default: throw std::runtime_error("unsupported image with " + std::to_string(pixels.channels()) + " channels");
+  default: throw std::logic_error("unsupported image with " + std::to_string(pixels.channels()) + " channels");
   }
 }
 
 cv::Mat convert_pixels(const cv::Mat& pixels, PixelMode to) {
   if (pixels.depth() != CV_8U || pixels.channels() == 2 || pixels.channels() > 4) {
-    throw std::runtime_error("unsupported pixel layout (expected 8-bit grey, bgr or bgra)");
+    throw std::logic_error("unsupported pixel layout (expected 8-bit grey, bgr or bgra)");
   }
   const int from_channels = pixels.channels();
   const int to_channels = to == PixelMode::grey ? 1 : to == PixelMode::rgb ? 3 : 4;
@@ -71,7 +71,7 @@ cv::Mat convert_pixels(const cv::Mat& pixels, PixelMode to) {
 }
 
 cv::Mat composite_on_white(const cv::Mat& bgra) {
-  if (bgra.type() != CV_8UC4) throw std::runtime_error("composite_on_white needs an 8-bit bgra image");
+  if (bgra.type() != CV_8UC4) throw std::logic_error("composite_on_white needs an 8-bit bgra image");
   cv::Mat out(bgra.rows, bgra.cols, CV_8UC3);
   for (int y = 0; y < bgra.rows; ++y) {
     const std::uint8_t* in = bgra.ptr<std::uint8_t>(y);

@@ -177,8 +177,8 @@ void parse_thumbnail_spec(const ConfigReader& reader, PythonValueReader& py, con
     step.params["anchor"] = *anchor;
   }
   const ProcessorDef* def = find_processor("Thumbnail");
-  if (const std::string problem = def->check(StepParams(step, def->params)); !problem.empty()) {
-    reader.fail(node["thumbnail"], "Thumbnail: " + problem);
+  if (const Expected<void> checked = def->check(StepParams(step, def->params)); !checked) {
+    reader.fail(node["thumbnail"], "Thumbnail: " + checked.error());
   }
   spec.processors.push_back(std::move(step));
   spec.hash = HashKind::imagekit;

@@ -54,7 +54,7 @@ const ProcessorDef* find_processor(std::string_view name) {
 
 Geometry plan_step(const ProcessorStep& step, cv::Size size, int orientation) {
   const ProcessorDef* def = find_processor(step.name);
-  if (!def) throw std::runtime_error("unknown processor \"" + step.name + "\"");
+  if (!def) throw std::logic_error("unknown processor \"" + step.name + "\"");
   return def->plan(StepParams(step, def->params), size, orientation);
 }
 
@@ -62,7 +62,7 @@ ReducedInput reduced_input(const ProcessorStep& step, cv::Size size, int orienta
   Geometry geometry;
   try {
     geometry = plan_step(step, size, orientation);
-  } catch (const std::runtime_error&) {
+  } catch (const std::logic_error&) {
     return {}; // the safe answer; apply_step reports the problem for the image
   }
   switch (geometry.pixel_use) {
@@ -76,9 +76,9 @@ ReducedInput reduced_input(const ProcessorStep& step, cv::Size size, int orienta
   return {};
 }
 
-Image apply_step(const ProcessorStep& step, Image image) {
+Expected<Image> apply_step(const ProcessorStep& step, Image image) {
   const ProcessorDef* def = find_processor(step.name);
-  if (!def) throw std::runtime_error("unknown processor \"" + step.name + "\"");
+  if (!def) throw std::logic_error("unknown processor \"" + step.name + "\"");
   const StepParams params(step, def->params);
   const Geometry geometry = def->plan(params, size_of(image), image.orientation);
   if (image.is_reduced() && geometry.pixel_use == PixelUse::needs_full_size) {
@@ -89,8 +89,8 @@ Image apply_step(const ProcessorStep& step, Image image) {
     image.full_size = {};
   }
   const int orientation_before = image.orientation;
-  Image result = def->apply(std::move(image), params, geometry);
-  check_planned(def->name, geometry, orientation_before, result);
+  Expected<Image> result = def->apply(std::move(image), params, geometry);
+  if (result) check_planned(def->name, geometry, orientation_before, *result);
   return result;
 }
 

@@ -368,10 +368,10 @@ cv::Mat resample_rows(const cv::Mat& in, double extent_x, double extent_y, int w
 
 cv::Mat resample_lanczos(const cv::Mat& pixels, int width, int height, double reducing_gap) {
   if (pixels.depth() != CV_8U || (pixels.channels() != 1 && pixels.channels() != 3 && pixels.channels() != 4)) {
-    throw std::runtime_error("cannot resample: expected an 8-bit grey, bgr or bgra image");
+    throw std::logic_error("cannot resample: expected an 8-bit grey, bgr or bgra image");
   }
   if (width < 1 || height < 1 || pixels.empty()) {
-    throw std::runtime_error("cannot resample to " + std::to_string(width) + "x" + std::to_string(height));
+    throw std::logic_error("cannot resample to " + std::to_string(width) + "x" + std::to_string(height));
   }
   // Same size: Pillow returns a copy without the premultiply round trip (which would be lossy).
   if (width == pixels.cols && height == pixels.rows) return pixels.clone();

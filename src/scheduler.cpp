@@ -55,8 +55,15 @@ std::string read_file(const std::filesystem::path& path, std::vector<unsigned ch
 JobResult make_output(const SourceJobs& source, const OutputJob& output, Image image, Storage& storage, int shrink) {
   JobResult result{&source, &output, JobStatus::failed, {}, 0, 0, shrink, 0};
   try {
-    for (const ProcessorStep& step : output.spec->processors) image = apply_step(step, std::move(image));
-  } catch (const std::exception& e) {
+    for (const ProcessorStep& step : output.spec->processors) {
+      Expected<Image> processed = apply_step(step, std::move(image));
+      if (!processed) {
+        result.message = processed.error();
+        return result;
+      }
+      image = std::move(*processed);
+    }
+  } catch (const std::exception& e) { // a bug, or out of memory: this output fails, the others go on
     result.message = e.what();
     return result;
   }

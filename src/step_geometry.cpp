@@ -29,7 +29,7 @@ cv::Size fit_size(cv::Size source, std::optional<int> width, std::optional<int> 
   } else if (width) {
     ratio = static_cast<double>(*width) / source.width;
   } else {
-    throw std::runtime_error("ResizeToFit needs \"width\" or \"height\"");
+    throw std::logic_error("ResizeToFit needs \"width\" or \"height\"");
   }
   return {round_half_even(source.width * ratio), round_half_even(source.height * ratio)};
 }

@@ -22,7 +22,7 @@ bool StepParams::has(std::string_view name) const { return m_values.find(name) !
 
 const ParamValue& StepParams::value(std::string_view name) const {
   const auto found = m_values.find(name);
-  if (found == m_values.end()) throw std::runtime_error("missing parameter \"" + std::string(name) + "\"");
+  if (found == m_values.end()) throw std::logic_error("missing parameter \"" + std::string(name) + "\"");
   return found->second;
 }
 
@@ -31,7 +31,7 @@ namespace {
 template <typename T>
 const T& get_as(const ParamValue& value, std::string_view name) {
   if (const T* typed = std::get_if<T>(&value)) return *typed;
-  throw std::runtime_error("parameter \"" + std::string(name) + "\" has the wrong type");
+  throw std::logic_error("parameter \"" + std::string(name) + "\" has the wrong type");
 }
 
 } // namespace

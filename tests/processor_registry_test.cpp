@@ -55,15 +55,14 @@ void check_against_plan(const ikgen::ProcessorDef& def, const ikgen::StepParams&
   const int orientation_before = image.orientation;
   const bool reduced = image.is_reduced();
   const cv::Size reduced_pixels = image.pixels.size();
-  Image result;
-  try {
-    result = def.apply(std::move(image), params, geometry);
-  } catch (const std::runtime_error& e) {
+  const ikgen::Expected<Image> applied = def.apply(std::move(image), params, geometry);
+  if (!applied) {
     // The one failure a plan foresees: a resize that would leave no pixels.
-    CHECK_MESSAGE(geometry.resample_to.has_value(), e.what());
-    if (geometry.resample_to) CHECK_MESSAGE(has_zero_side(*geometry.resample_to), e.what());
+    CHECK_MESSAGE(geometry.resample_to.has_value(), applied.error());
+    if (geometry.resample_to) CHECK_MESSAGE(has_zero_side(*geometry.resample_to), applied.error());
     return;
   }
+  const Image& result = *applied;
   if (geometry.resample_to) CHECK_FALSE(has_zero_side(*geometry.resample_to)); // that should have failed
   if (geometry.output_size) CHECK(size_of(result) == *geometry.output_size);
   CHECK(result.orientation == geometry.orientation.value_or(orientation_before));
@@ -153,7 +152,9 @@ TEST_CASE("apply_step: a reduced image reaching a step that needs full size is b
   crop.params = {{"width", 30.0}, {"height", 10.0}, {"anchor", std::vector<double>{0.0, 0.0}}};
   Image reduced = noisy({25, 20}, 3, 1, 7);
   reduced.full_size = {100, 80};
-  const Image result = ikgen::apply_step(crop, std::move(reduced));
+  const ikgen::Expected<Image> applied = ikgen::apply_step(crop, std::move(reduced));
+  REQUIRE(applied.has_value());
+  const Image& result = *applied;
   CHECK_FALSE(result.is_reduced());
   CHECK(result.pixels.size() == cv::Size(30, 10));
 }
@@ -177,4 +178,13 @@ TEST_CASE("Registry: processor names match pilkit's and each has a summary") {
   }
   CHECK(ikgen::find_processor("ResizeToFil") == nullptr);
   CHECK_THROWS_WITH(processor_test::run("Nope", {}, processor_test::solid(4, 4)), "unknown processor \"Nope\"");
+}
+
+TEST_CASE("apply_step: an image the step cannot process is a failure with its reason, not an exception") {
+  // 1x1000 fitted into 10x1 scales by 0.001: no column would be left.
+  ikgen::Expected<Image> result = ikgen::Expected<Image>(Image{});
+  CHECK_NOTHROW(result = ikgen::apply_step(processor_test::step("ResizeToFit", {{"width", 10.0}, {"height", 1.0}}),
+                                           processor_test::solid(1, 1000)));
+  REQUIRE_FALSE(result.has_value());
+  CHECK(result.error() == "cannot resize 1x1000 to 0x1: no pixels would be left");
 }

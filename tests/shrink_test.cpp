@@ -28,7 +28,11 @@ int shrink_for(const std::string& processors, cv::Size stored, int orientation =
 }
 
 ikgen::Image run(const ikgen::Spec& spec, ikgen::Image image) {
-  for (const auto& step : spec.processors) image = ikgen::apply_step(step, std::move(image));
+  for (const auto& step : spec.processors) {
+    ikgen::Expected<ikgen::Image> processed = ikgen::apply_step(step, std::move(image));
+    REQUIRE_MESSAGE(processed.has_value(), processed.error());
+    image = std::move(*processed);
+  }
   return image;
 }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ikgen/expected.hpp"
 #include "ikgen/image.hpp"
 #include "ikgen/spec.hpp"
 #include "ikgen/step_geometry.hpp"
@@ -19,21 +20,23 @@ struct ProcessorDef {
   std::string_view name;
   std::string_view summary; // one line, for --help and the README
   std::vector<ParamDef> params;
-  // Checks combinations of parameters; returns an error message or "" when they are valid.
-  std::function<std::string(const StepParams&)> check;
+  // Checks combinations of parameters; fails with what is wrong (config.cpp adds the location).
+  std::function<Expected<void>(const StepParams&)> check;
   // The one place where the step's size arithmetic lives: its Geometry for an input of `size`
   // with EXIF `orientation`. Pure; both apply_step and shrink-on-load use it.
   std::function<Geometry(const StepParams&, cv::Size size, int orientation)> plan;
-  // Carries out `geometry`, which is what plan returned for this image, on the pixels; may throw
-  // std::runtime_error for an image it cannot process.
-  std::function<Image(Image, const StepParams&, const Geometry&)> apply;
+  // Carries out `geometry`, which is what plan returned for this image, on the pixels; fails for
+  // an image it cannot process (a resize that would leave no pixels). Throws std::logic_error
+  // only for parameters config validation has ruled out (a bug).
+  std::function<Expected<Image>(Image, const StepParams&, const Geometry&)> apply;
 };
 
 [[nodiscard]] const std::vector<ProcessorDef>& processor_registry();
 [[nodiscard]] const ProcessorDef* find_processor(std::string_view name);
 
 // The Geometry `step` plans for an image of `size` and EXIF `orientation`. Throws
-// std::runtime_error for an unknown processor or parameters it cannot plan with.
+// std::logic_error for an unknown processor or parameters it cannot plan with, which config
+// validation rules out.
 [[nodiscard]] Geometry plan_step(const ProcessorStep& step, cv::Size size, int orientation);
 
 // How a step copes with an image decoded at reduced scale (shrink-on-load), as the scheduler
@@ -53,10 +56,10 @@ struct ReducedInput {
 // that cannot be planned (apply_step then reports why).
 [[nodiscard]] ReducedInput reduced_input(const ProcessorStep& step, cv::Size size, int orientation);
 
-// Runs one validated step: plans it, then carries the plan out. May throw std::runtime_error
-// for an image it cannot process, and std::logic_error if the result is not the planned size
-// (a bug in the processor). A reduced image reaching a step that needs full-size pixels is
-// first resampled to full size.
-[[nodiscard]] Image apply_step(const ProcessorStep& step, Image image);
+// Runs one validated step: plans it, then carries the plan out. Fails with a one-line reason for
+// an image it cannot process; throws std::logic_error for a bug (an unknown processor, a result
+// that is not the planned size), which the scheduler reports for that image alone. A reduced
+// image reaching a step that needs full-size pixels is first resampled to full size.
+[[nodiscard]] Expected<Image> apply_step(const ProcessorStep& step, Image image);
 
 } // namespace ikgen

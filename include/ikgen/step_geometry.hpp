@@ -51,7 +51,7 @@ struct Placement {
 [[nodiscard]] cv::Size cover_size(cv::Size source, int width, int height);
 
 // ResizeToFit: the largest size with the source's aspect ratio inside width x height, or the
-// one dimension given. Throws std::runtime_error when neither is given.
+// one dimension given. Throws std::logic_error when neither is given.
 [[nodiscard]] cv::Size fit_size(cv::Size source, std::optional<int> width, std::optional<int> height);
 
 // Where an image's top-left lands on a canvas; an anchor's offset is truncated toward zero, as

@@ -35,7 +35,7 @@ struct ParamDef {
   std::vector<std::string_view> choices = {}; // for ParamKind::methods
 };
 
-// A step's parameters with defaults filled in. The getters throw std::runtime_error for a
+// A step's parameters with defaults filled in. The getters throw std::logic_error for a
 // parameter that is absent or of another type, which validation in config.cpp rules out.
 class StepParams {
 public:

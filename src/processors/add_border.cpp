@@ -14,7 +14,7 @@ namespace {
 
 Geometry plan_add_border(const StepParams& params, cv::Size size, int) {
   const std::vector<double>& t = params.numbers("thickness");
-  if (t.size() != 4) throw std::runtime_error("border thickness needs 4 values");
+  if (t.size() != 4) throw std::logic_error("border thickness needs 4 values");
   const int top = static_cast<int>(t[0]);
   const int right = static_cast<int>(t[1]);
   const int bottom = static_cast<int>(t[2]);

@@ -2,18 +2,16 @@
 
 #include "execute_geometry.hpp"
 
-#include <stdexcept>
 #include <string>
 
 #include "ikgen/resample.hpp"
 
 namespace ikgen {
 
-Image resample_image(Image image, cv::Size size) {
+Expected<Image> resample_image(Image image, cv::Size size) {
   if (size.width < 1 || size.height < 1) {
-    throw std::runtime_error("cannot resize " + std::to_string(image.width()) + "x" + std::to_string(image.height()) +
-                             " to " + std::to_string(size.width) + "x" + std::to_string(size.height) +
-                             ": no pixels would be left");
+    return fail("cannot resize " + std::to_string(image.width()) + "x" + std::to_string(image.height()) + " to " +
+                std::to_string(size.width) + "x" + std::to_string(size.height) + ": no pixels would be left");
   }
   // pilkit converts to RGBA and then resamples; for an opaque image the premultiplied result is
   // the same as resampling the colour channels alone, which is a quarter less work and never
@@ -35,8 +33,12 @@ Image paste_on_canvas(Image image, const CanvasPlacement& canvas, const cv::Scal
   return image;
 }
 
-Image execute_geometry(Image image, const Geometry& geometry, const cv::Scalar& canvas_color) {
-  if (geometry.resample_to) image = resample_image(std::move(image), *geometry.resample_to);
+Expected<Image> execute_geometry(Image image, const Geometry& geometry, const cv::Scalar& canvas_color) {
+  if (geometry.resample_to) {
+    Expected<Image> resampled = resample_image(std::move(image), *geometry.resample_to);
+    if (!resampled) return resampled;
+    image = std::move(*resampled);
+  }
   if (geometry.canvas) image = paste_on_canvas(std::move(image), *geometry.canvas, canvas_color);
   return image;
 }

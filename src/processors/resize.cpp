@@ -10,16 +10,16 @@
 namespace ikgen {
 namespace {
 
-Image execute_on_transparent(Image image, const StepParams&, const Geometry& geometry) {
+Expected<Image> execute_on_transparent(Image image, const StepParams&, const Geometry& geometry) {
   return execute_geometry(std::move(image), geometry, k_transparent_white);
 }
 
-std::string fit_rules(const StepParams& params) {
-  if (!params.has("width") && !params.has("height")) return "needs \"width\" or \"height\" (or both)";
+Expected<void> fit_rules(const StepParams& params) {
+  if (!params.has("width") && !params.has("height")) return fail("needs \"width\" or \"height\" (or both)");
   if (params.has("mat_color") && !(params.has("width") && params.has("height"))) {
-    return "\"mat_color\" needs both \"width\" and \"height\"";
+    return fail("\"mat_color\" needs both \"width\" and \"height\"");
   }
-  return "";
+  return {};
 }
 
 } // namespace

@@ -32,23 +32,23 @@ Placement placement_from(const StepParams& params) {
   return placement;
 }
 
-std::string anchor_or_xy(const StepParams& params) {
+Expected<void> anchor_or_xy(const StepParams& params) {
   if (params.has("anchor") && (params.has("x") || params.has("y"))) {
-    return "\"anchor\" cannot be combined with \"x\"/\"y\"; use one or the other";
+    return fail("\"anchor\" cannot be combined with \"x\"/\"y\"; use one or the other");
   }
-  return "";
+  return {};
 }
 
 cv::Scalar canvas_color(const StepParams& params, std::string_view name) {
   if (!params.has(name)) return k_transparent_white;
   const std::vector<double>& rgba = params.numbers(name);
-  if (rgba.size() < 3) throw std::runtime_error("colour \"" + std::string(name) + "\" needs 3 or 4 values");
+  if (rgba.size() < 3) throw std::logic_error("colour \"" + std::string(name) + "\" needs 3 or 4 values");
   return cv::Scalar(rgba[2], rgba[1], rgba[0], rgba.size() > 3 ? rgba[3] : 255.0); // BGRA
 }
 
 std::array<int, 4> rgba_param(const StepParams& params, std::string_view name) {
   const std::vector<double>& rgba = params.numbers(name);
-  if (rgba.size() < 3) throw std::runtime_error("colour \"" + std::string(name) + "\" needs 3 or 4 values");
+  if (rgba.size() < 3) throw std::logic_error("colour \"" + std::string(name) + "\" needs 3 or 4 values");
   return {static_cast<int>(rgba[0]), static_cast<int>(rgba[1]), static_cast<int>(rgba[2]),
           rgba.size() > 3 ? static_cast<int>(rgba[3]) : 255};
 }

@@ -9,6 +9,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "ikgen/expected.hpp"
 #include "ikgen/step_geometry.hpp"
 #include "ikgen/step_params.hpp"
 
@@ -24,8 +25,8 @@ namespace ikgen {
 // pilkit's ResizeCanvas(color, anchor, x, y): with neither anchor nor x/y the anchor is centre.
 [[nodiscard]] Placement placement_from(const StepParams& params);
 
-// The rule of Crop and ResizeCanvas: an anchor or x/y, not both. "" when fine.
-[[nodiscard]] std::string anchor_or_xy(const StepParams& params);
+// The rule of Crop and ResizeCanvas: an anchor or x/y, not both.
+[[nodiscard]] Expected<void> anchor_or_xy(const StepParams& params);
 
 // BGRA colour from the parameter (3 values get alpha 255); transparent white when absent.
 [[nodiscard]] cv::Scalar canvas_color(const StepParams& params, std::string_view name);

@@ -16,7 +16,9 @@ ProcessorDef smart_resize_processor() {
             return plan_smart_resize(size, p.integer("width"), p.integer("height"), p.boolean("upscale"));
           },
           [](Image image, const StepParams&, const Geometry& geometry) {
-            return entropy_crop(execute_geometry(std::move(image), geometry, k_transparent_white), *geometry.output_size);
+            return execute_geometry(std::move(image), geometry, k_transparent_white).map([&](Image resized) {
+              return entropy_crop(std::move(resized), *geometry.output_size);
+            });
           }};
 }
 

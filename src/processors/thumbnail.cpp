@@ -25,17 +25,17 @@ ThumbnailKind thumbnail_kind(const StepParams& params) {
   return *crop ? ThumbnailKind::resize_to_fill : ThumbnailKind::resize_to_fit;
 }
 
-std::string thumbnail_rules(const StepParams& params) {
+Expected<void> thumbnail_rules(const StepParams& params) {
   const std::optional<bool> crop = params.optional_boolean("crop");
   if (params.has("anchor") && crop == false) {
-    return "\"anchor\" cannot be combined with \"crop: false\"; remove one of them";
+    return fail("\"anchor\" cannot be combined with \"crop: false\"; remove one of them");
   }
-  if (!params.has("width") && !params.has("height")) return "needs \"width\" or \"height\" (or both)";
+  if (!params.has("width") && !params.has("height")) return fail("needs \"width\" or \"height\" (or both)");
   const bool cropping = params.has("anchor") || crop == true;
   if (cropping && !(params.has("width") && params.has("height"))) {
-    return "cropping needs both \"width\" and \"height\"; give both or set \"crop: false\"";
+    return fail("cropping needs both \"width\" and \"height\"; give both or set \"crop: false\"");
   }
-  return "";
+  return {};
 }
 
 Geometry plan_thumbnail(const StepParams& params, cv::Size size, int) {
@@ -52,10 +52,10 @@ Geometry plan_thumbnail(const StepParams& params, cv::Size size, int) {
   return plan_resize_to_fit(size, optional_dimension(params, "width"), optional_dimension(params, "height"), upscale);
 }
 
-Image thumbnail(Image image, const StepParams& params, const Geometry& geometry) {
-  image = execute_geometry(std::move(image), geometry, k_transparent_white);
-  if (thumbnail_kind(params) == ThumbnailKind::smart_resize) return entropy_crop(std::move(image), *geometry.output_size);
-  return image;
+Expected<Image> thumbnail(Image image, const StepParams& params, const Geometry& geometry) {
+  Expected<Image> resized = execute_geometry(std::move(image), geometry, k_transparent_white);
+  if (resized && thumbnail_kind(params) == ThumbnailKind::smart_resize) return entropy_crop(std::move(*resized), *geometry.output_size);
+  return resized;
 }
 
 } // namespace

@@ -22,7 +22,7 @@ cv::Mat transpose_pixels(const cv::Mat& pixels, std::string_view method) {
   else if (method == "rotate_90") cv::rotate(pixels, out, cv::ROTATE_90_COUNTERCLOCKWISE); // PIL ROTATE_90
   else if (method == "rotate_180") cv::rotate(pixels, out, cv::ROTATE_180);
   else if (method == "rotate_270") cv::rotate(pixels, out, cv::ROTATE_90_CLOCKWISE); // PIL ROTATE_270
-  else throw std::runtime_error("unknown transpose method \"" + std::string(method) + "\"");
+  else throw std::logic_error("unknown transpose method \"" + std::string(method) + "\"");
   return out;
 }
 

@@ -68,7 +68,7 @@ Image trim_border_color(Image image, const StepParams& params, const Geometry&) 
   std::array<int, 4> border{}; // RGBA
   if (params.has("color")) {
     const std::vector<double>& rgba = params.numbers("color");
-    if (rgba.size() < 3) throw std::runtime_error("colour \"color\" needs 3 or 4 values");
+    if (rgba.size() < 3) throw std::logic_error("colour \"color\" needs 3 or 4 values");
     for (std::size_t i = 0; i < 4; ++i) border[i] = static_cast<int>(i < rgba.size() ? rgba[i] : 255.0);
   } else {
     border = frame_median(bgra);
@@ -106,12 +106,12 @@ Image trim_border_color(Image image, const StepParams& params, const Geometry&) 
   return image;
 }
 
-std::string tolerance_rule(const StepParams& params) {
+Expected<void> tolerance_rule(const StepParams& params) {
   const double tolerance = params.number("tolerance");
   if (tolerance > 1.0) {
-    return "\"tolerance\" must be from 0 (exactly the border colour) to 1, got \"" + format_number(tolerance) + "\"";
+    return fail("\"tolerance\" must be from 0 (exactly the border colour) to 1, got \"" + format_number(tolerance) + "\"");
   }
-  return "";
+  return {};
 }
 
 } // namespace

@@ -75,17 +75,18 @@ source_groups:
 }
 
 // What generateimages does with one output of a decoded source (scheduler.cpp make_output):
-// the spec's steps, then the encoder. A step may throw std::runtime_error for an image it
-// cannot process (the job fails, as designed); any other exception is a finding.
+// the spec's steps, then the encoder. A step may fail (Expected) for an image it cannot process
+// (the job fails, as designed); any exception is a finding.
 inline void process_and_encode(const Spec& spec, Image image) {
   const std::int64_t pixels = std::int64_t{image.width()} * image.height();
   if (pixels > k_max_process_pixels || static_cast<std::int64_t>(image.pixels.total()) > k_max_process_pixels) return;
-  try {
-    for (const ProcessorStep& step : spec.processors) image = apply_step(step, std::move(image));
-  } catch (const cv::Exception&) {
-    throw; // an OpenCV assertion on a decoded image is a bug, even though the job would only fail
-  } catch (const std::runtime_error&) {
-    return;
+  for (const ProcessorStep& step : spec.processors) {
+    Expected<Image> processed = apply_step(step, std::move(image));
+    if (!processed) {
+      if (processed.error().empty()) throw std::logic_error("apply_step: an error without a reason");
+      return;
+    }
+    image = std::move(*processed);
   }
   const ImageFormat format = spec.format.value_or(image.source_format);
   const Expected<std::vector<unsigned char>> encoded =

@@ -33,8 +33,11 @@ inline ikgen::ProcessorStep step(const std::string& name, Params params) {
   return s;
 }
 
+// Fails the test when the step fails.
 inline Image run(const std::string& name, Params params, Image image) {
-  return ikgen::apply_step(step(name, std::move(params)), std::move(image));
+  ikgen::Expected<Image> result = ikgen::apply_step(step(name, std::move(params)), std::move(image));
+  REQUIRE_MESSAGE(result.has_value(), result.error());
+  return std::move(*result);
 }
 
 // The check() verdict for a step, "" when its parameters are fine.
@@ -42,7 +45,8 @@ inline std::string check(const std::string& name, Params params) {
   const ikgen::ProcessorDef* def = ikgen::find_processor(name);
   REQUIRE(def != nullptr);
   if (!def->check) return "";
-  return def->check(ikgen::StepParams(step(name, std::move(params)), def->params));
+  const ikgen::Expected<void> checked = def->check(ikgen::StepParams(step(name, std::move(params)), def->params));
+  return checked ? "" : checked.error();
 }
 
 struct Size {
