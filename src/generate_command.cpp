@@ -70,12 +70,12 @@ ExitCode run_generate_command(Session& session, const Spec& spec) {
         break;
       }
       const std::string where = list->label() + ":" + std::to_string(listed->line);
-      if (!listed->error.empty()) {
-        session.reporter.error(where + ": " + listed->error);
-        if (options.json) std::printf("{\"error\": %s}\n", json_quote(where + ": " + listed->error).c_str());
+      if (!listed->name) {
+        session.reporter.error(where + ": " + listed->name.error());
+        if (options.json) std::printf("{\"error\": %s}\n", json_quote(where + ": " + listed->name.error()).c_str());
         continue;
       }
-      plan.sources.push_back(pair_of(listed->name, where));
+      plan.sources.push_back(pair_of(*listed->name, where));
     }
     plan.output_count = plan.sources.size();
     return !plan.sources.empty();

@@ -117,17 +117,17 @@ std::optional<SourceJobs> SourceStream::next_listed() {
       continue;
     }
     const std::string where = list.reader->label() + ":" + std::to_string(listed->line);
-    if (!listed->error.empty()) {
+    if (!listed->name) {
       ++m_list_errors;
-      if (m_list_error) m_list_error(where + ": " + listed->error);
+      if (m_list_error) m_list_error(where + ": " + listed->name.error());
       continue;
     }
     const SourceGroup& group = *m_groups[list.group];
-    const auto matches = [&](const std::string& glob) { return glob_match(glob, listed->name); };
+    const auto matches = [&](const std::string& glob) { return glob_match(glob, *listed->name); };
     if (!group.include.empty() && std::none_of(group.include.begin(), group.include.end(), matches)) continue;
     if (std::any_of(group.exclude.begin(), group.exclude.end(), matches)) continue;
     SourceJobs jobs;
-    jobs.source = examine_listed_source(m_project, m_canonical_root, listed->name, where);
+    jobs.source = examine_listed_source(m_project, m_canonical_root, *listed->name, where);
     if (jobs.source.rejection.empty()) ++m_matches[list.group];
     add_outputs(jobs, list.group);
     return jobs;

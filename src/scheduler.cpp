@@ -25,15 +25,16 @@
 namespace ikgen {
 namespace {
 
-// Reads a whole file with one fstat and sequential reads. Returns "" or the reason.
-std::string read_file(const std::filesystem::path& path, std::vector<unsigned char>& bytes) {
+// Reads a whole file with one fstat and sequential reads.
+Expected<std::vector<unsigned char>> read_file(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::string("cannot read source: ") + std::strerror(errno);
+  if (fd < 0) return fail(std::string("cannot read source: ") + std::strerror(errno));
   struct stat info {};
   if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
     ::close(fd);
-    return "cannot read source: not a regular file";
+    return fail("cannot read source: not a regular file");
   }
+  std::vector<unsigned char> bytes;
   bytes.resize(static_cast<std::size_t>(info.st_size));
   std::size_t done = 0;
   while (done < bytes.size()) {
@@ -42,14 +43,14 @@ std::string read_file(const std::filesystem::path& path, std::vector<unsigned ch
     if (n < 0) {
       const std::string reason = std::strerror(errno);
       ::close(fd);
-      return "cannot read source: " + reason;
+      return fail("cannot read source: " + reason);
     }
     if (n == 0) break; // the file shrank while we read it
     done += static_cast<std::size_t>(n);
   }
   bytes.resize(done);
   ::close(fd);
-  return {};
+  return bytes;
 }
 
 JobResult make_output(const SourceJobs& source, const OutputJob& output, Image image, Storage& storage, int shrink) {
@@ -92,12 +93,12 @@ bool resamples_first(const Spec& spec, const Image& image) {
 }
 
 // Refuses, from the header alone, a source with more pixels than allowed: a few hundred bytes
-// can claim 30000x30000 pixels and several gigabytes of memory. Returns "" or the reason.
-std::string check_pixel_limit(const ImageHeader& header, std::uint64_t max_pixels) {
+// can claim 30000x30000 pixels and several gigabytes of memory.
+Expected<void> check_pixel_limit(const ImageHeader& header, std::uint64_t max_pixels) {
   const std::uint64_t pixels = static_cast<std::uint64_t>(header.width) * static_cast<std::uint64_t>(header.height);
   if (pixels <= max_pixels) return {};
-  return "image is " + std::to_string(header.width) + "x" + std::to_string(header.height) + " = " + std::to_string(pixels) +
-         " pixels, over limits.max_pixels (" + std::to_string(max_pixels) + "); raise the limit if this source is trusted";
+  return fail("image is " + std::to_string(header.width) + "x" + std::to_string(header.height) + " = " + std::to_string(pixels) +
+         " pixels, over limits.max_pixels (" + std::to_string(max_pixels) + "); raise the limit if this source is trusted");
 }
 
 // The smallest decode the outputs allow, among the scales the format can decode at.
@@ -112,32 +113,28 @@ int decode_shrink(const SourceJobs& source, const ImageHeader& header, int orien
 // A source read from disk, on its way to the workers.
 struct LoadedSource {
   const SourceJobs* source = nullptr;
-  std::vector<unsigned char> bytes;
-  std::string error;
+  Expected<std::vector<unsigned char>> bytes; // or why it could not be read (or is rejected)
 };
 
 void process_source(const LoadedSource& loaded, Storage& storage, std::uint64_t max_pixels,
                     const std::function<void(const JobResult&)>& emit) {
   const SourceJobs& source = *loaded.source;
-  std::string error = loaded.error;
+  int shrink = 1;
   // The header and orientation are read once here, for the pixel limit and the decode scale,
   // and handed to the decoder; a source without a readable header goes straight to
   // decode_image, which says what is wrong with it.
-  const std::optional<ImageHeader> header = error.empty() ? read_header(loaded.bytes) : std::nullopt;
-  if (header) error = check_pixel_limit(*header, max_pixels);
-  Expected<Image> decoded = fail(error);
-  int shrink = 1;
-  if (error.empty() && header) {
-    const int orientation = read_exif_orientation(loaded.bytes, header->format);
+  const auto decode = [&](const std::vector<unsigned char>& bytes) -> Expected<Image> {
+    const std::optional<ImageHeader> header = read_header(bytes);
+    if (!header) return decode_image(bytes);
+    if (const Expected<void> allowed = check_pixel_limit(*header, max_pixels); !allowed) return fail(allowed.error());
+    const int orientation = read_exif_orientation(bytes, header->format);
     shrink = decode_shrink(source, *header, orientation);
-    decoded = decode_image(loaded.bytes, *header, orientation, shrink);
-  } else if (error.empty()) {
-    decoded = decode_image(loaded.bytes);
-  }
+    return decode_image(bytes, *header, orientation, shrink);
+  };
+  const Expected<Image> decoded = loaded.bytes ? decode(*loaded.bytes) : fail(loaded.bytes.error());
   if (decoded && !decoded->is_reduced()) shrink = 1;
   if (!decoded) {
-    error = decoded.error();
-    for (const OutputJob& output : source.outputs) emit({&source, &output, JobStatus::failed, error, 0, 0, 1, 0});
+    for (const OutputJob& output : source.outputs) emit({&source, &output, JobStatus::failed, decoded.error(), 0, 0, 1, 0});
     return;
   }
   // Every output starts from the same decode, and the outputs of one source run in parallel
@@ -205,12 +202,12 @@ void generate(const std::vector<SourceJobs>& work, const ScheduleOptions& option
                                                 loaded->source = &work[next++];
                                                 const SourceFile& file = loaded->source->source;
                                                 try {
-                                                  loaded->error = !file.rejection.empty()
-                                                                      ? file.rejection
-                                                                      : read_file(options.source_root / file.name, loaded->bytes);
+                                                  loaded->bytes = !file.rejection.empty()
+                                                                      ? fail(file.rejection)
+                                                                      : read_file(options.source_root / file.name);
                                                 } catch (...) {
                                                   remember(std::current_exception());
-                                                  loaded->error = "cannot read source: out of memory";
+                                                  loaded->bytes = fail("cannot read source: out of memory");
                                                 }
                                                 return loaded.release();
                                               }) &

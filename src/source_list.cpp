@@ -49,20 +49,18 @@ long read_hex4(std::string_view text, std::size_t at) {
   return value;
 }
 
-std::optional<std::string> decode_json_literal(std::string_view line, std::string& error) {
+Expected<std::string> decode_json_literal(std::string_view line) {
   std::string out;
   std::size_t i = 1; // after the opening quote
   while (true) {
     if (i >= line.size()) {
-      error = "JSON string literal has no closing quote; escape quotes inside it as \\\"";
-      return std::nullopt;
+      return fail("JSON string literal has no closing quote; escape quotes inside it as \\\"");
     }
     const char c = line[i];
     if (c == '"') break;
     if (static_cast<unsigned char>(c) < 0x20) {
-      error = "control character in a JSON string literal at column " + std::to_string(i + 1) + "; write it as \\u00" +
-              "0123456789abcdef"[(static_cast<unsigned char>(c) >> 4) & 0xF] + "0123456789abcdef"[c & 0xF];
-      return std::nullopt;
+      return fail("control character in a JSON string literal at column " + std::to_string(i + 1) + "; write it as \\u00" +
+              "0123456789abcdef"[(static_cast<unsigned char>(c) >> 4) & 0xF] + "0123456789abcdef"[c & 0xF]);
     }
     if (c != '\\') {
       out += c;
@@ -70,8 +68,7 @@ std::optional<std::string> decode_json_literal(std::string_view line, std::strin
       continue;
     }
     if (i + 1 >= line.size()) {
-      error = "JSON string literal ends inside an escape";
-      return std::nullopt;
+      return fail("JSON string literal ends inside an escape");
     }
     const char e = line[i + 1];
     i += 2;
@@ -86,55 +83,46 @@ std::optional<std::string> decode_json_literal(std::string_view line, std::strin
     case 't': out += '\t'; continue;
     case 'u': break;
     default:
-      error = std::string("unknown escape \\") + e + " at column " + std::to_string(i - 1) +
-              "; JSON allows \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX";
-      return std::nullopt;
+      return fail(std::string("unknown escape \\") + e + " at column " + std::to_string(i - 1) +
+              "; JSON allows \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX");
     }
     const long unit = read_hex4(line, i);
     if (unit < 0) {
-      error = "\\u at column " + std::to_string(i - 1) + " needs four hex digits";
-      return std::nullopt;
+      return fail("\\u at column " + std::to_string(i - 1) + " needs four hex digits");
     }
     i += 4;
     if (unit >= 0xD800 && unit <= 0xDBFF) {
       const long low = line.substr(i, 2) == "\\u" ? read_hex4(line, i + 2) : -1;
       if (low < 0xDC00 || low > 0xDFFF) {
-        error = "high surrogate \\u" + std::string(line.substr(i - 4, 4)) + " is not followed by a low surrogate";
-        return std::nullopt;
+        return fail("high surrogate \\u" + std::string(line.substr(i - 4, 4)) + " is not followed by a low surrogate");
       }
       i += 6;
       append_utf8(out, 0x10000 + ((static_cast<std::uint32_t>(unit) - 0xD800) << 10) + (static_cast<std::uint32_t>(low) - 0xDC00));
     } else if (unit >= 0xDC80 && unit <= 0xDCFF) {
       out += static_cast<char>(unit - 0xDC00); // surrogateescape: an undecodable byte of the name
     } else if (unit >= 0xDC00 && unit <= 0xDFFF) {
-      error = "lone low surrogate \\u" + std::string(line.substr(i - 4, 4)) + " (only \\udc80..\\udcff, undecodable bytes, are allowed)";
-      return std::nullopt;
+      return fail("lone low surrogate \\u" + std::string(line.substr(i - 4, 4)) + " (only \\udc80..\\udcff, undecodable bytes, are allowed)");
     } else {
       append_utf8(out, static_cast<std::uint32_t>(unit));
     }
   }
   if (i + 1 != line.size()) {
-    error = "text after the closing quote of a JSON string literal at column " + std::to_string(i + 2) +
-            "; one name per line";
-    return std::nullopt;
+    return fail("text after the closing quote of a JSON string literal at column " + std::to_string(i + 2) +
+            "; one name per line");
   }
   if (out.empty()) {
-    error = "empty name \"\"";
-    return std::nullopt;
+    return fail("empty name \"\"");
   }
   return out;
 }
 
 } // namespace
 
-std::optional<std::string> decode_list_line(std::string_view line, std::string& error) {
+Expected<std::string> decode_list_line(std::string_view line) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   if (line.empty()) return std::string();
-  std::optional<std::string> name = line.front() == '"' ? decode_json_literal(line, error) : std::string(line);
-  if (name && name->find('\0') != std::string::npos) {
-    error = "a file name cannot contain a NUL byte";
-    return std::nullopt;
-  }
+  Expected<std::string> name = line.front() == '"' ? decode_json_literal(line) : std::string(line);
+  if (name && name->find('\0') != std::string::npos) return fail("a file name cannot contain a NUL byte");
   return name;
 }
 
@@ -177,17 +165,13 @@ std::optional<ListedName> SourceListReader::next() {
       }
       return std::nullopt;
     }
-    ListedName listed;
-    listed.line = ++m_line;
+    const std::size_t line = ++m_line;
     if (too_long) {
-      listed.error = "line is longer than " + std::to_string(k_max_list_line) + " bytes; is this a source list?";
-      return listed;
+      return ListedName{line, fail("line is longer than " + std::to_string(k_max_list_line) + " bytes; is this a source list?")};
     }
-    std::optional<std::string> name = decode_list_line(m_buffer, listed.error);
-    if (!name) return listed;
-    if (name->empty()) continue;
-    listed.name = std::move(*name);
-    return listed;
+    Expected<std::string> name = decode_list_line(m_buffer);
+    if (name && name->empty()) continue;
+    return ListedName{line, std::move(name)};
   }
   return std::nullopt;
 }

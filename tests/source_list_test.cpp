@@ -14,16 +14,15 @@ namespace {
 
 // The decoded name, or "error: <why>".
 std::string decode(std::string_view line) {
-  std::string error;
-  const std::optional<std::string> name = ikgen::decode_list_line(line, error);
-  return name ? *name : "error: " + error;
+  const ikgen::Expected<std::string> name = ikgen::decode_list_line(line);
+  return name ? *name : "error: " + name.error();
 }
 
 std::vector<std::string> read_all(const std::filesystem::path& path) {
   ikgen::SourceListReader reader(path, "fix it");
   std::vector<std::string> out;
   while (const std::optional<ikgen::ListedName> listed = reader.next()) {
-    out.push_back(std::to_string(listed->line) + ":" + (listed->error.empty() ? listed->name : "error: " + listed->error));
+    out.push_back(std::to_string(listed->line) + ":" + (listed->name ? *listed->name : "error: " + listed->name.error()));
   }
   return out;
 }

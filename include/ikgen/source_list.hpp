@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 
+#include "ikgen/expected.hpp"
 #include "ikgen/source_walk.hpp"
 #include "ikgen/spec.hpp"
 
@@ -30,9 +31,8 @@ namespace ikgen {
 inline constexpr std::size_t k_max_list_line = 64 * 1024;
 
 struct ListedName {
-  std::string name;     // decoded; empty when `error` is set
-  std::size_t line = 0; // 1-based
-  std::string error;    // why the line is not a name ("" when it is)
+  std::size_t line = 0;       // 1-based
+  Expected<std::string> name; // decoded, or why the line is not a name
 };
 
 class SourceListReader {
@@ -59,9 +59,9 @@ private:
   std::string m_buffer;
 };
 
-// Decodes one line's text (without its LF) as the format above says. Returns the name, or
-// nullopt with `error` set. An empty result means the line is to be ignored.
-[[nodiscard]] std::optional<std::string> decode_list_line(std::string_view line, std::string& error);
+// Decodes one line's text (without its LF) as the format above says. Returns the name, or why
+// the line is not one. An empty name means the line is to be ignored.
+[[nodiscard]] Expected<std::string> decode_list_line(std::string_view line);
 
 // What a listed name is as a source: a usable file (size and mtime), or a SourceFile whose
 // `rejection` says why not (absolute, "..", "." or empty segments, inside cache.dir, does not
