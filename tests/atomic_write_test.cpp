@@ -29,7 +29,7 @@ TEST_CASE("write_file_atomically: creates directories, replaces, leaves no tempo
   CHECK(entries == 1);
 }
 
-TEST_CASE("write_file_atomically: a final name of 250 bytes (NAME_MAX is 255) is written; its temporary name fits") {
+TEST_CASE("write_file_atomically: a final name of 250 bytes (NAME_MAX is 255) is written, its temporary name fits") {
   TempDir dir;
   const std::string name = std::string(246, 'x') + ".jpg";
   REQUIRE(name.size() == 250);

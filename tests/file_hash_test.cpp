@@ -3,7 +3,7 @@
 #include "ikgen/file_hash.hpp"
 #include "temp_dir.hpp"
 
-TEST_CASE("hash_file: XXH3-128 as 32 lowercase hex digits; nothing for an unreadable path") {
+TEST_CASE("hash_file: XXH3-128 as 32 lowercase hex digits, nothing for an unreadable path") {
   ikgen::test::TempDir dir;
   dir.write("a.jpg", "abc");
   dir.write("b.jpg", "abc");

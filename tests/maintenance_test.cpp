@@ -111,7 +111,7 @@ struct Site {
 
 } // namespace
 
-TEST_CASE("prune: removes orphans and leftovers under cache.dir and their records; keeps the rest") {
+TEST_CASE("prune: removes orphans and leftovers under cache.dir and their records, keeps the rest") {
   Site site;
   SUBCASE("dry run: lists, removes nothing") {
     StdoutCapture out;

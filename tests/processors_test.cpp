@@ -101,7 +101,7 @@ TEST_CASE("Registry: processor names match pilkit's and each has a summary") {
   CHECK_THROWS_WITH(run("Nope", {}, solid(4, 4)), "unknown processor \"Nope\"");
 }
 
-TEST_CASE("Resize: exact size; upscale=false skips unless strictly smaller in both dimensions") {
+TEST_CASE("Resize: exact size, upscale=false skips unless strictly smaller in both dimensions") {
   const Params p = {{"width", 100.0}, {"height", 100.0}};
   CHECK(result("Resize", p, 1200, 750) == Size{100, 100, rgba});
   CHECK(result("Resize", p, 750, 1200) == Size{100, 100, rgba});
@@ -121,7 +121,7 @@ TEST_CASE("ResizeToCover: ratio is the larger one, rounded half to even") {
   CHECK(result("ResizeToCover", {{"width", 100.0}, {"height", 100.0}, {"upscale", false}}, 40, 30) == Size{40, 30, rgb});
 }
 
-TEST_CASE("ResizeToFill: cover then crop; never larger than the source without upscale") {
+TEST_CASE("ResizeToFill: cover then crop, never larger than the source without upscale") {
   const Params p = {{"width", 100.0}, {"height", 100.0}};
   CHECK(result("ResizeToFill", p, 1200, 750) == Size{100, 100, rgba});
   CHECK(result("ResizeToFill", p, 750, 1200) == Size{100, 100, rgba});
@@ -341,7 +341,7 @@ TEST_CASE("Transpose: auto applies each EXIF orientation as pilkit does") {
   CHECK(size_of(out) == Size{2, 3, rgb}); // Transpose keeps the mode
 }
 
-TEST_CASE("Transpose: explicit methods run in order; rotate_90 turns counter-clockwise") {
+TEST_CASE("Transpose: explicit methods run in order, rotate_90 turns counter-clockwise") {
   using Methods = std::vector<std::string>;
   CHECK(marked_corner_after({{"methods", Methods{"flip_horizontal"}}}, 1) == std::pair{cv::Point(2, 0), cv::Size(3, 2)});
   CHECK(marked_corner_after({{"methods", Methods{"flip_vertical"}}}, 1) == std::pair{cv::Point(0, 1), cv::Size(3, 2)});

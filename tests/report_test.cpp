@@ -90,7 +90,7 @@ TEST_CASE("Reporter: counts, the summary line, and the exit status it chooses") 
   }
 }
 
-TEST_CASE("Reporter: verbose lists each generated file with its decode scale; quiet lists nothing but errors") {
+TEST_CASE("Reporter: verbose lists each generated file with its decode scale, quiet lists nothing but errors") {
   const OneOutput job;
   {
     Capture out, err;

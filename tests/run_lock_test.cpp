@@ -19,7 +19,7 @@ namespace {
 const auto k_silent = [](const std::string&) {};
 } // namespace
 
-TEST_CASE("RunLock: a second holder with --no-wait is refused (busy); after release it gets the lock") {
+TEST_CASE("RunLock: a second holder with --no-wait is refused (busy), after release it gets the lock") {
   TempDir dir;
   const auto path = dir / "state.sqlite.lock";
   std::optional<RunLock> first(std::in_place, path, LockWait::no_wait, k_silent);

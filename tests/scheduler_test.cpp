@@ -54,7 +54,7 @@ Outcome generate_all(const ikgen::Project& project, int jobs, std::function<bool
 
 } // namespace
 
-TEST_CASE("generate: real images through every spec; a bad source fails alone") {
+TEST_CASE("generate: real images through every spec, a bad source fails alone") {
   TempDir dir;
   fs::create_directories(dir / "media");
   const auto put = [&](const std::string& name, const ikgen::test::Bytes& bytes) {

@@ -44,7 +44,7 @@ TEST_CASE("LocalStorage: read_ends reads the head and the tail, overlapping on a
   CHECK(storage.counters().reads >= 4);
 }
 
-TEST_CASE("LocalStorage: write creates directories and replaces; remove removes") {
+TEST_CASE("LocalStorage: write creates directories and replaces, remove removes") {
   TempDir dir;
   fs::create_directories(dir / "media");
   LocalStorage storage(dir / "media");
