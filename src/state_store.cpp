@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
+#include <fstream>
 #include <thread>
 #include <sqlite3.h>
 #include <map>
 #include <tuple>
+#include <unistd.h>
 #include <utility>
+#include <xxhash.h>
 
 #include "ikgen/error.hpp"
 
@@ -16,7 +20,12 @@
 //      Never released.
 //   2: the same columns, primary key (source, generator), so all records of one source are one
 //      index range (a run looks them up source by source).
-// A file with another user_version is not read: it is warned about and started over.
+//   3: adds row_check, the XXH3-64 of the row's other columns (row_check_of), so that a row
+//      damaged on disk is recognised instead of believed: SQLite checks the structure of its
+//      pages, not the bytes of the values in them.
+// A file with another user_version is not read: it is warned about and started over. So is a
+// file found damaged while reading it (SQLite reports corruption, or a row fails its check):
+// what was read from it before was checked row by row; nothing after is trusted.
 
 namespace ikgen {
 namespace {
@@ -33,6 +42,7 @@ CREATE TABLE IF NOT EXISTS cache_files (
   height INTEGER NOT NULL,
   bytes INTEGER NOT NULL,
   generated_at INTEGER NOT NULL,
+  row_check INTEGER NOT NULL,
   PRIMARY KEY (source, generator)
 ) WITHOUT ROWID;
 )";
@@ -62,6 +72,29 @@ void bind_text(sqlite3_stmt* statement, int index, const std::string& text) {
   sqlite3_bind_text(statement, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
 }
 
+// The row's check: XXH3-64 of every column, each as its length and its bytes.
+std::int64_t row_check_of(const CacheRecord& r) {
+  std::string bytes;
+  const auto add = [&](const void* data, std::size_t size) {
+    const std::uint64_t length = size;
+    bytes.append(reinterpret_cast<const char*>(&length), sizeof length);
+    bytes.append(static_cast<const char*>(data), size);
+  };
+  const auto add_text = [&](const std::string& text) { add(text.data(), text.size()); };
+  const auto add_number = [&](std::int64_t number) { add(&number, sizeof number); };
+  add_text(r.generator);
+  add_text(r.source);
+  add_text(r.cache_name);
+  add_number(static_cast<std::int64_t>(r.fingerprint.size));
+  add_number(r.fingerprint.mtime_ns);
+  add_text(r.fingerprint.content_hash);
+  add_number(r.width);
+  add_number(r.height);
+  add_number(static_cast<std::int64_t>(r.bytes));
+  add_number(r.generated_at);
+  return static_cast<std::int64_t>(XXH3_64bits(bytes.data(), bytes.size()));
+}
+
 CacheRecord read_row(sqlite3_stmt* s) {
   CacheRecord r;
   r.generator = column_text(s, 0);
@@ -77,8 +110,23 @@ CacheRecord read_row(sqlite3_stmt* s) {
   return r;
 }
 
-constexpr const char* k_columns =
-    "generator, source, cache_name, source_size, source_mtime_ns, source_content_hash, width, height, bytes, generated_at";
+constexpr const char* k_columns = "generator, source, cache_name, source_size, source_mtime_ns, source_content_hash, "
+                                  "width, height, bytes, generated_at, row_check";
+constexpr int k_row_check_column = 10;
+
+// The row `s` is on, or nullopt when it fails its check.
+std::optional<CacheRecord> read_checked_row(sqlite3_stmt* s) {
+  CacheRecord r = read_row(s);
+  if (row_check_of(r) != sqlite3_column_int64(s, k_row_check_column)) return std::nullopt;
+  return r;
+}
+
+// Errors that mean the file is damaged, as opposed to busy, full or not permitted.
+bool is_damage(int code) {
+  code &= 0xff;
+  return code == SQLITE_CORRUPT || code == SQLITE_NOTADB || code == SQLITE_FORMAT || code == SQLITE_RANGE ||
+         code == SQLITE_MISMATCH || code == SQLITE_SCHEMA || code == SQLITE_ERROR;
+}
 
 // Lookups come source by source (a run walks sources in order and asks about each of their
 // outputs), so the store fetches all records of one source with one indexed query and answers
@@ -86,10 +134,15 @@ constexpr const char* k_columns =
 // there are. Changes wait in memory until flush() writes them in one transaction; the store
 // never writes by itself, so its caller decides when (after making the files durable, and on
 // its own thread).
+//
+// Removes the file at `path` and creates an empty state file there. Throws Error (environment
+// error) when it cannot.
+sqlite3* create_fresh_state_file(const std::filesystem::path& path);
+
 class SqliteStateStore final : public StateStore {
 public:
-  SqliteStateStore(sqlite3* db, std::filesystem::path path, bool writable)
-      : m_db(db), m_path(std::move(path)), m_writable(writable) {}
+  SqliteStateStore(sqlite3* db, std::filesystem::path path, bool writable, StoreWarningSink warn)
+      : m_db(db), m_path(std::move(path)), m_writable(writable), m_warn(std::move(warn)) {}
   // Changes not flushed are dropped: a caller flushes only once the files its records describe
   // are durable, and a run that stops before that (an error) must not record them. The next run
   // finds those files and adopts them after inspecting them.
@@ -128,10 +181,24 @@ public:
     if (!m_db) return;
     flush();
     // Changes made by `visit` wait in the buffer (only flush() writes).
-    Statement select(m_db, (std::string("SELECT ") + k_columns + " FROM cache_files ORDER BY source, generator").c_str());
     int status = SQLITE_ROW;
-    while ((status = sqlite3_step(select.get())) == SQLITE_ROW) visit(read_row(select.get()));
-    if (status != SQLITE_DONE) fail_read();
+    bool damaged = false;
+    {
+      Statement select(m_db, (std::string("SELECT ") + k_columns + " FROM cache_files ORDER BY source, generator").c_str());
+      while ((status = sqlite3_step(select.get())) == SQLITE_ROW) {
+        const std::optional<CacheRecord> record = read_checked_row(select.get());
+        if (!record) {
+          damaged = true;
+          break;
+        }
+        visit(*record);
+      }
+      if (!damaged && status != SQLITE_DONE) {
+        if (!is_damage(status)) fail_read();
+        damaged = true;
+      }
+    }
+    if (damaged) start_over(damage_of(status));
   }
 
   void invalidate() override { m_cached = false; }
@@ -145,11 +212,12 @@ public:
     changes.swap(m_pending);
     if (changes.empty() || !m_db || !m_writable) return;
     m_cached = false; // the cache holds what the file said before these changes
+    std::string damage; // why the file turned out damaged while writing it
     exec("BEGIN IMMEDIATE");
     {
       Statement upsert(m_db, "INSERT OR REPLACE INTO cache_files (generator, source, cache_name, source_size, "
-                             "source_mtime_ns, source_content_hash, width, height, bytes, generated_at) "
-                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+                             "source_mtime_ns, source_content_hash, width, height, bytes, generated_at, row_check) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
       Statement remove(m_db, "DELETE FROM cache_files WHERE generator = ?1 AND source = ?2");
       for (const auto& [key, change] : changes) {
         sqlite3_stmt* s = change.kind == Change::upsert ? upsert.get() : remove.get();
@@ -166,13 +234,25 @@ public:
           sqlite3_bind_int(s, 8, r.height);
           sqlite3_bind_int64(s, 9, static_cast<sqlite3_int64>(r.bytes));
           sqlite3_bind_int64(s, 10, r.generated_at);
+          sqlite3_bind_int64(s, 11, row_check_of(r));
         }
         if (sqlite3_step(s) != SQLITE_DONE) {
+          const int code = sqlite3_errcode(m_db);
           const std::string message = sqlite3_errmsg(m_db);
           exec_quietly("ROLLBACK");
+          if (is_damage(code)) {
+            damage = message;
+            break;
+          }
           throw Error("cannot write state file " + m_path.string() + ": " + message, ExitCode::environment_error);
         }
       }
+    }
+    if (!damage.empty()) {
+      start_over(damage); // the changes are kept, and written into the new file
+      m_pending.swap(changes);
+      flush();
+      return;
     }
     try {
       exec("COMMIT");
@@ -199,11 +279,43 @@ private:
     bind_text(s, 1, source);
     m_cached_records.clear();
     int status = SQLITE_ROW;
-    while ((status = sqlite3_step(s)) == SQLITE_ROW) m_cached_records.push_back(read_row(s));
-    if (status != SQLITE_DONE) fail_read();
+    bool damaged = false;
+    while (!damaged && (status = sqlite3_step(s)) == SQLITE_ROW) {
+      std::optional<CacheRecord> record = read_checked_row(s);
+      if (record) {
+        m_cached_records.push_back(std::move(*record));
+      } else {
+        damaged = true;
+      }
+    }
+    if (!damaged && status != SQLITE_DONE) {
+      if (!is_damage(status)) fail_read();
+      damaged = true;
+    }
     sqlite3_reset(s); // ends the read transaction, so the next fetch sees other writers' commits
+    if (damaged) {
+      start_over(damage_of(status));
+      return; // the new store is empty: no record of this source
+    }
     m_cached_source = source;
     m_cached = true;
+  }
+
+  std::string damage_of(int status) const {
+    return status == SQLITE_ROW ? "a record fails its check" : sqlite3_errmsg(m_db);
+  }
+
+  // The file turned out damaged while reading it: warn, and continue with an empty store
+  // (read-write: a new file; read-only: nothing), as when it is found damaged at opening.
+  void start_over(const std::string& problem) {
+    m_warn("state file " + m_path.string() + " is unusable (" + problem + "); " +
+           (m_writable ? "starting a new one: outputs not found in the storage are regenerated" : "treating it as empty"));
+    m_by_source.reset();
+    m_cached = false;
+    m_cached_records.clear();
+    sqlite3_close(m_db);
+    m_db = nullptr;
+    if (m_writable) m_db = create_fresh_state_file(m_path);
   }
 
   [[noreturn]] void fail_read() {
@@ -223,6 +335,7 @@ private:
   sqlite3* m_db;
   std::filesystem::path m_path;
   bool m_writable;
+  StoreWarningSink m_warn;
   std::unique_ptr<Statement> m_by_source;
   bool m_cached = false;
   std::string m_cached_source;
@@ -250,10 +363,47 @@ bool is_busy(sqlite3* db) {
   return code == SQLITE_BUSY || code == SQLITE_LOCKED;
 }
 
-sqlite3* open_checked(const std::filesystem::path& path, bool writable, std::string& problem, bool& busy) {
+// Why a file is not a SQLite database at all, from its first bytes, or "". SQLite itself takes a
+// file shorter than its header for an empty database, which would hide a state file cut short.
+std::string foreign_file_problem(const std::filesystem::path& path) {
+  static constexpr char k_magic[] = "SQLite format 3"; // 16 bytes with its NUL
+  char start[sizeof k_magic] = {};
+  std::ifstream in(path, std::ios::binary);
+  in.read(start, sizeof start);
+  if (in.gcount() == 0) return {}; // empty (a new database) or unreadable (SQLite says why)
+  return std::memcmp(start, k_magic, sizeof k_magic) == 0 ? std::string() : "not a SQLite file";
+}
+
+// Returns nullptr with `problem` empty for a read-only look at a file that holds no state yet.
+// The URI that opens `path` as immutable: read without the -shm file a WAL database needs, which
+// cannot be created in a read-only directory.
+std::string immutable_uri(const std::filesystem::path& path) {
+  std::string uri = "file:";
+  for (const char c : std::filesystem::absolute(path).string()) {
+    if (c == '%' || c == '?' || c == '#' || static_cast<unsigned char>(c) < 0x20) {
+      static constexpr char k_hex[] = "0123456789ABCDEF";
+      uri += '%';
+      uri += k_hex[static_cast<unsigned char>(c) >> 4];
+      uri += k_hex[c & 0xf];
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?immutable=1";
+}
+
+enum class OpenAs { read_write, read_only, read_only_immutable };
+
+sqlite3* open_checked(const std::filesystem::path& path, OpenAs open_as, std::string& problem, bool& busy) {
+  problem = foreign_file_problem(path);
+  if (!problem.empty()) return nullptr;
+  const bool writable = open_as == OpenAs::read_write;
   sqlite3* db = nullptr;
   const int flags = writable ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
-  if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+  const bool immutable = open_as == OpenAs::read_only_immutable;
+  const std::string name = immutable ? immutable_uri(path) : path.string();
+  if (sqlite3_open_v2(name.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX | (immutable ? SQLITE_OPEN_URI : 0), nullptr) !=
+      SQLITE_OK) {
     problem = db ? sqlite3_errmsg(db) : "cannot open";
     sqlite3_close(db);
     return nullptr;
@@ -267,7 +417,11 @@ sqlite3* open_checked(const std::filesystem::path& path, bool writable, std::str
     sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
     if (version < 0) throw Error("not a database");
     const bool empty = version == 0 && !table;
-    if (empty && writable) {
+    if (empty && !writable) {
+      sqlite3_close(db);
+      return nullptr;
+    }
+    if (empty) {
       char* message = nullptr;
       // One transaction, so a second process opening the file meanwhile sees no schema or all
       // of it, never a table without its version.
@@ -304,6 +458,15 @@ void remove_state_files(const std::filesystem::path& path) {
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(path.string() + suffix, ignored);
 }
 
+sqlite3* create_fresh_state_file(const std::filesystem::path& path) {
+  remove_state_files(path);
+  std::string problem;
+  bool busy = false;
+  sqlite3* db = open_checked(path, OpenAs::read_write, problem, busy);
+  if (!db) throw Error("cannot create state file " + path.string() + ": " + problem, ExitCode::environment_error);
+  return db;
+}
+
 } // namespace
 
 std::unique_ptr<StateStore> open_sqlite_state_store(const std::filesystem::path& path, StoreAccess access,
@@ -311,16 +474,28 @@ std::unique_ptr<StateStore> open_sqlite_state_store(const std::filesystem::path&
   const bool writable = access == StoreAccess::read_write;
   std::error_code error;
   if (!std::filesystem::exists(path, error)) {
-    if (!writable) return std::make_unique<SqliteStateStore>(nullptr, path, false);
+    if (!writable) return std::make_unique<SqliteStateStore>(nullptr, path, false, warn);
     std::filesystem::create_directories(path.parent_path(), error);
     if (error) {
       throw Error("cannot create the directory of the state file " + path.string() + ": " + error.message(),
                   ExitCode::environment_error);
     }
   }
+  if (writable) {
+    // Not writable is not damaged: say so before any work, and never remove the file.
+    const std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
+    for (const std::filesystem::path& needed : {dir, path}) {
+      if ((needed == dir || std::filesystem::exists(path, error)) && ::access(needed.c_str(), W_OK) != 0) {
+        throw Error("cannot write state file " + path.string() + ": " + needed.string() + ": " + std::strerror(errno) +
+                        "; make it writable, or point cache.state somewhere writable",
+                    ExitCode::environment_error);
+      }
+    }
+  }
+  const OpenAs open_as = writable ? OpenAs::read_write : OpenAs::read_only;
   std::string problem;
   bool busy = false;
-  sqlite3* db = open_checked(path, writable, problem, busy);
+  sqlite3* db = open_checked(path, open_as, problem, busy);
   // SQLite answers some lock conflicts at once, without its busy handler: two processes that
   // find the same new file empty both switch it to WAL and create the schema, and one of them
   // gets SQLITE_BUSY immediately. Opening again sees the other's schema; only a file still
@@ -329,8 +504,17 @@ std::unique_ptr<StateStore> open_sqlite_state_store(const std::filesystem::path&
   while (!db && busy && std::chrono::steady_clock::now() < give_up) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     busy = false;
-    db = open_checked(path, writable, problem, busy);
+    db = open_checked(path, open_as, problem, busy);
   }
+  // A WAL file in a read-only directory, with no -wal beside it (so no writer is between two
+  // checkpoints): SQLite cannot create the -shm it wants, but the file alone is the whole state.
+  if (!db && !writable && !busy && !problem.empty() && !std::filesystem::exists(path.string() + "-wal", error)) {
+    std::string immutable_problem;
+    db = open_checked(path, OpenAs::read_only_immutable, immutable_problem, busy);
+    if (!db && !immutable_problem.empty()) problem = immutable_problem;
+    if (!db && !busy && immutable_problem.empty()) return std::make_unique<SqliteStateStore>(nullptr, path, false, warn);
+  }
+  if (!db && !busy && problem.empty()) return std::make_unique<SqliteStateStore>(nullptr, path, false, warn);
   if (!db && busy) {
     throw Error("state file " + path.string() + " is busy (" + problem +
                     "): another ikgen process kept it locked for over 10 s; try again",
@@ -340,12 +524,10 @@ std::unique_ptr<StateStore> open_sqlite_state_store(const std::filesystem::path&
     warn("state file " + path.string() + " is unusable (" + problem + "); " +
          (writable ? "starting a new one: outputs not found in the storage are regenerated"
                    : "treating it as empty"));
-    if (!writable) return std::make_unique<SqliteStateStore>(nullptr, path, false);
-    remove_state_files(path);
-    db = open_checked(path, true, problem, busy);
-    if (!db) throw Error("cannot create state file " + path.string() + ": " + problem, ExitCode::environment_error);
+    if (!writable) return std::make_unique<SqliteStateStore>(nullptr, path, false, warn);
+    db = create_fresh_state_file(path);
   }
-  return std::make_unique<SqliteStateStore>(db, path, writable);
+  return std::make_unique<SqliteStateStore>(db, path, writable, warn);
 }
 
 } // namespace ikgen

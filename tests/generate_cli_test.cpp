@@ -155,7 +155,7 @@ TEST_CASE("sources_from: listed names are generated, a missing one is an error n
   }
 }
 
-TEST_CASE("sources_from: a bad line is an error with its line number; a missing list stops everything") {
+TEST_CASE("sources_from: a bad line is an error with its line number, a missing list stops everything") {
   ListedSite site;
   SUBCASE("invalid JSON line") {
     site.dir.write("lists/products.txt", "products/a.jpg\n\"products/broken\\q.jpg\"\nproducts/with space.jpg\n");

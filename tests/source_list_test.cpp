@@ -78,7 +78,7 @@ TEST_CASE("source list: invalid JSON literals are errors that say what is wrong"
   CHECK(decode(R"("a\)") == "error: JSON string literal ends inside an escape");
 }
 
-TEST_CASE("SourceListReader: line numbers count every line; a bad line does not stop the list") {
+TEST_CASE("SourceListReader: line numbers count every line, a bad line does not stop the list") {
   TempDir dir;
   dir.write("list.txt", "a.jpg\n\n\"b\\nc.jpg\"\r\n\"bad\\q\"\nd e.jpg\r\n\r\nlast-without-newline.jpg");
   CHECK(read_all(dir / "list.txt") ==

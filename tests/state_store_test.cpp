@@ -102,7 +102,7 @@ std::size_t records_on_disk(const std::filesystem::path& path) {
 
 } // namespace
 
-TEST_CASE("StateStore: only flush() writes; find() sees what is held; destruction and discard() drop it") {
+TEST_CASE("StateStore: only flush() writes, find() sees what is held, destruction and discard() drop it") {
   TempDir dir;
   const auto path = dir / "state.sqlite";
   {

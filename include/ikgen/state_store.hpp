@@ -69,12 +69,14 @@ using StoreWarningSink = std::function<void(const std::string&)>;
 // transactions, and a busy timeout so that one waits for the other's commit. A damaged file, one written by
 // an unknown schema version, or one that is not a state file at all is reported through `warn`
 // and replaced by an empty store (read_only: treated as empty), because regenerating is always
-// safe. A missing file is an empty store; read_only never creates it. Throws Error (environment
+// safe. Damage found later, while reading (SQLite reports corruption, or a row fails its
+// check), is handled the same way then: one warning, and the store is empty from there on;
+// no record that differs from what was written is ever returned. A missing file is an empty store; read_only never creates it. Throws Error (environment
 // error) when a read_write store cannot be created.
 [[nodiscard]] std::unique_ptr<StateStore> open_sqlite_state_store(const std::filesystem::path& path, StoreAccess access,
                                                                   const StoreWarningSink& warn);
 
 // The schema version written into new state files (PRAGMA user_version).
-inline constexpr int k_state_schema_version = 2;
+inline constexpr int k_state_schema_version = 3;
 
 } // namespace ikgen
