@@ -15,10 +15,11 @@ namespace {
 // Lowest first. A new header goes into the lowest layer its includes allow.
 const std::vector<std::vector<std::string>> k_layers = {
     {"exit_code", "error", "interrupt", "json", "spell", "containment", "atomic_write", "file_hash", "glob", "id_pattern",
-     "run_lock", "output_claims", "output_defect", "pickle_writer", "raster_codecs", "resample"}, // foundation
-    {"spec", "options", "config", "python_value_reader"},                                         // the model
+     "run_lock", "output_claims", "output_defect", "pickle_writer", "raster_codecs", "resample", "resample_column",
+     "step_geometry", "unique_fd"},                                                                   // foundation
+    {"spec", "options", "config", "python_value_reader", "step_params"},                          // the model
     {"image", "exif", "codecs", "processors", "shrink", "spec_hash", "spec_namer", "naming", "imagekit_hash"}, // pixels, names
-    {"source_walk", "source_list", "plan"},                                                       // sources
+    {"source_walk", "source_list", "plan", "source_hashes"},                                      // sources
     {"state_store", "storage"},                                                                   // what is kept
     {"staleness", "explain"},                                                                     // deciding
     {"scheduler", "report"},                                                                      // working

@@ -90,3 +90,43 @@ TEST_CASE("StateStore: two processes writing at once lose nothing and warn about
   CHECK(parent == k_each);
   CHECK(child_records == k_each);
 }
+
+namespace {
+
+std::size_t records_on_disk(const std::filesystem::path& path) {
+  const auto reader = ikgen::open_sqlite_state_store(path, StoreAccess::read_only, [](const std::string&) {});
+  std::size_t count = 0;
+  reader->for_each([&](const CacheRecord&) { ++count; });
+  return count;
+}
+
+} // namespace
+
+TEST_CASE("StateStore: only flush() writes; find() sees what is held; destruction and discard() drop it") {
+  TempDir dir;
+  const auto path = dir / "state.sqlite";
+  {
+    const auto store = open(path);
+    // More records than any batch size: record() must never write on its own (it runs on a
+    // worker thread, and the files are not durable yet).
+    for (int i = 0; i < 2000; ++i) store->record(record_of("thumb", "s" + std::to_string(i) + ".jpg", i));
+    CHECK(records_on_disk(path) == 0);
+    REQUIRE(store->find("thumb", "s7.jpg"));
+    CHECK(store->find("thumb", "s7.jpg")->width == 7);
+    CHECK(records_on_disk(path) == 0); // find() answered from memory, without writing
+    store->forget("thumb", "s7.jpg");
+    CHECK_FALSE(store->find("thumb", "s7.jpg"));
+    store->flush();
+    CHECK(records_on_disk(path) == 1999);
+    CHECK(store->find("thumb", "s8.jpg")->width == 8);
+
+    store->record(record_of("thumb", "late.jpg", 1));
+    store->discard();
+    CHECK_FALSE(store->find("thumb", "late.jpg"));
+    store->flush();
+    CHECK(records_on_disk(path) == 1999);
+
+    store->record(record_of("thumb", "unflushed.jpg", 1));
+  }
+  CHECK(records_on_disk(path) == 1999); // the store was destroyed before a flush
+}
