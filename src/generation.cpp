@@ -7,7 +7,9 @@
 
 #include "ikgen/codecs.hpp"
 #include "ikgen/error.hpp"
+#include "ikgen/explain.hpp"
 #include "ikgen/interrupt.hpp"
+#include "ikgen/json.hpp"
 #include "ikgen/scheduler.hpp"
 #include "ikgen/source_hashes.hpp"
 
@@ -74,7 +76,11 @@ Verdict decide_one(Session& session, const Decided& d, const SourceFingerprint& 
                    std::optional<CacheRecord>* seen = nullptr) {
   // A source that cannot be read (a listed name that does not exist, a directory...) fails; its
   // name may not even be one the storage should be asked about ("..").
-  if (!d.source->source.rejection.empty()) return {true, Reason::output_missing, false};
+  if (!d.source->source.rejection.empty()) {
+    Facts unusable;
+    unusable.source_rejection = d.source->source.rejection;
+    return decide(unusable, std::nullopt);
+  }
   const std::optional<CacheRecord> record = session.store.find(d.output->spec->id, d.source->source.name);
   if (seen) *seen = record;
   if (recheck == Recheck::yes && same_record(record, d.record)) return d.verdict;
@@ -90,14 +96,15 @@ Verdict decide_one(Session& session, const Decided& d, const SourceFingerprint& 
     return needs_storage_check(facts) ? d.verdict : decide(facts, std::nullopt);
   }
   if (needs_storage_check(facts)) {
-    observed = session.storage.stat(d.output->cache_name);
+    observed = OutputObservation{session.storage.stat(d.output->cache_name)};
     // A file that is there is trusted only if it can be a rendition: its header reads, is of the
     // spec's format, and it ends where that format ends. Anything else is replaced.
     if (observed->exists && observed->is_regular_file) {
       std::optional<ImageHeader> header;
-      observed->broken = inspect_output_file(session.storage, d.output->cache_name, observed->size,
-                                             d.output->spec->format, &header) != OutputDefect::none;
+      observed->defect = inspect_output_file(session.storage, d.output->cache_name, observed->size,
+                                             d.output->spec->format, &header);
       if (header) {
+        observed->format = header->format;
         observed->width = header->width;
         observed->height = header->height;
       }
@@ -172,18 +179,32 @@ Decisions decide_all(Session& session, const Plan& plan, Adopt adopt_found) {
   for (std::size_t i = 0; i < plan.sources.size(); ++i) {
     const SourceJobs& source = plan.sources[i];
     for (const OutputJob& output : source.outputs) {
-      Decided d{&source, &output, i, {}, std::nullopt};
+      Decided d{&source, &output, i, {}, std::nullopt, std::nullopt};
       const SourceFingerprint fingerprint = decisions.fingerprint(d);
-      std::optional<OutputObservation> observed;
-      d.verdict = decide_one(session, d, fingerprint, observed, Recheck::no, &d.record);
+      d.verdict = decide_one(session, d, fingerprint, d.observed, Recheck::no, &d.record);
       if (d.verdict.record_needed && adopt_found == Adopt::yes) {
-        adopt(session, d, fingerprint, observed);
+        adopt(session, d, fingerprint, d.observed);
         decisions.adopted.push_back(d.output->cache_name);
       }
       decided.push_back(d);
     }
   }
   return decisions;
+}
+
+std::string explain_line(const Session& session, const Decided& d, const Decisions& decisions) {
+  // The facts decide_one had, rebuilt from what the decision kept.
+  const SourceFingerprint today = decisions.fingerprint(d);
+  Facts facts;
+  facts.strategy = session.strategy;
+  facts.verify = session.options.verify;
+  facts.compare_content = session.options.verify_content;
+  facts.record = d.record ? &*d.record : nullptr;
+  facts.cache_name = d.output->cache_name;
+  facts.source = &today;
+  facts.source_rejection = d.source->source.rejection;
+  return "ikgen: explain: " + printable(d.output->cache_name) + " (spec \"" + d.output->spec->id + "\", source " +
+         printable(d.source->source.name) + "): " + printable(explain(facts, d.observed, d.verdict));
 }
 
 void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair) {
@@ -205,6 +226,7 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
       report(d, existing(session, d));
       continue;
     }
+    if (session.options.explain) session.reporter.explain(explain_line(session, d, decisions));
     Pending& entry = pending[d.output->cache_name];
     if (entry.served.empty()) order.push_back(d.output->cache_name);
     entry.served.push_back(&d);

@@ -74,7 +74,7 @@ TEST_CASE("cli: check is a dry run that gates on missing files") {
     ++count;
     CHECK(line.rfind("{\"generator\": \"shop:thumb\", \"source\": \"products/", 0) == 0);
     CHECK(line.find("\"file\": \"CACHE/images/products/") != std::string::npos);
-    CHECK(line.find("\"state\": \"missing\"}") != std::string::npos);
+    CHECK(line.find("\"state\": \"missing\", \"reason\": \"output_missing\"}") != std::string::npos);
   }
   CHECK(count == 4);
   CHECK(json.err.find("check: 4 missing, 0 stale, 0 present") != std::string::npos);

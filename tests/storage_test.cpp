@@ -20,11 +20,11 @@ TEST_CASE("LocalStorage: stat tells a file from a directory and from nothing, an
   dir.write("media/CACHE/a.jpg", "12345");
   fs::create_directories(dir / "media/CACHE/dir.jpg");
   LocalStorage storage(dir / "media");
-  const ikgen::OutputObservation file = storage.stat("CACHE/a.jpg");
+  const ikgen::FileStat file = storage.stat("CACHE/a.jpg");
   CHECK(file.exists);
   CHECK(file.is_regular_file);
   CHECK(file.size == 5);
-  const ikgen::OutputObservation directory = storage.stat("CACHE/dir.jpg");
+  const ikgen::FileStat directory = storage.stat("CACHE/dir.jpg");
   CHECK(directory.exists);
   CHECK_FALSE(directory.is_regular_file);
   CHECK_FALSE(storage.stat("CACHE/missing.jpg").exists);
