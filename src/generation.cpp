@@ -116,10 +116,18 @@ Verdict decide_one(Session& session, const Decided& d, const SourceFingerprint& 
   return decide(facts, observed);
 }
 
-// Width and height of an up-to-date pair, from its record.
-PairOutcome existing(Session& session, const Decided& d) {
+// Width and height of an up-to-date pair, from its record: the one read when deciding unless
+// the decision wrote a new one (adopted) or the record was read again since (a claim's re-check).
+PairOutcome existing(Session& session, const Decided& d, Recheck recheck = Recheck::no) {
   PairOutcome outcome;
   outcome.state = PairState::exists;
+  if (recheck == Recheck::no && !d.verdict.record_needed) {
+    if (d.record) {
+      outcome.width = d.record->width;
+      outcome.height = d.record->height;
+    }
+    return outcome;
+  }
   if (const std::optional<CacheRecord> record = session.store.find(d.output->spec->id, d.source->source.name)) {
     outcome.width = record->width;
     outcome.height = record->height;
@@ -140,6 +148,13 @@ Decisions decide_all(Session& session, const Plan& plan, Adopt adopt_found) {
   decisions.content_hashes = hash_sources(session.project, plan, session.options.verify_content);
   std::vector<Decided>& decided = decisions.items;
   decided.reserve(plan.output_count);
+  // One read of the state file for the whole batch instead of one per source.
+  std::vector<std::string_view> names;
+  names.reserve(plan.sources.size());
+  for (const SourceJobs& source : plan.sources) {
+    if (source.source.rejection.empty()) names.push_back(source.source.name);
+  }
+  session.store.preload(names);
   for (std::size_t i = 0; i < plan.sources.size(); ++i) {
     const SourceJobs& source = plan.sources[i];
     for (const OutputJob& output : source.outputs) {
@@ -189,7 +204,7 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
     }
     if (!stale) {
       up_to_date += entry.served.size();
-      for (const Decided* d : entry.served) report(*d, existing(session, *d));
+      for (const Decided* d : entry.served) report(*d, existing(session, *d, Recheck::yes));
     }
     return stale;
   };

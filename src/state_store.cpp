@@ -52,6 +52,18 @@ private:
   sqlite3_stmt* m_statement = nullptr;
 };
 
+// Several statements read from one snapshot, taking the file's read lock once.
+class ReadTransaction {
+public:
+  explicit ReadTransaction(sqlite3* db) : m_db(db) { sqlite3_exec(m_db, "BEGIN", nullptr, nullptr, nullptr); }
+  ~ReadTransaction() { sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr); }
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
+
+private:
+  sqlite3* m_db;
+};
+
 std::string column_text(sqlite3_stmt* statement, int column) {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, column));
   return text ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(statement, column))) : std::string();
@@ -94,12 +106,20 @@ public:
       // Nobody is left to tell at destruction; the next run regenerates what was not recorded.
     }
     m_by_source.reset();
+    m_by_range.reset();
     if (m_db) sqlite3_close(m_db);
   }
 
   std::optional<CacheRecord> find(const std::string& generator, const std::string& source) override {
     if (!m_db) return std::nullopt;
-    if (m_pending_sources.count(source)) flush(); // the query must see this source's changes
+    if (preloaded_index(source)) {
+      const auto [first, last] = preloaded_records(source);
+      for (auto it = first; it != last; ++it) {
+        if (it->generator == generator) return *it;
+      }
+      return std::nullopt;
+    }
+    if (!m_pending_sources.empty() && m_pending_sources.count(source)) flush(); // the query must see this source's changes
     if (!m_cached || m_cached_source != source) fetch(source);
     for (const CacheRecord& record : m_cached_records) {
       if (record.generator == generator) return record;
@@ -137,7 +157,30 @@ public:
     if (status != SQLITE_DONE) fail_read();
   }
 
-  void invalidate() override { m_cached = false; }
+  void preload(std::span<const std::string_view> sources) override {
+    clear_preloaded();
+    if (!m_db || sources.empty()) return;
+    m_preloaded_sources.assign(sources.begin(), sources.end());
+    std::sort(m_preloaded_sources.begin(), m_preloaded_sources.end());
+    m_preloaded_sources.erase(std::unique(m_preloaded_sources.begin(), m_preloaded_sources.end()),
+                              m_preloaded_sources.end());
+    // A source with changes still buffered is left to find(), which writes them first.
+    m_preloaded_valid.assign(m_preloaded_sources.size(), 1);
+    for (std::size_t i = 0; i < m_preloaded_sources.size(); ++i) {
+      if (m_pending_sources.count(m_preloaded_sources[i])) m_preloaded_valid[i] = 0;
+    }
+    try {
+      read_preloaded();
+    } catch (...) {
+      clear_preloaded();
+      throw;
+    }
+  }
+
+  void invalidate() override {
+    m_cached = false;
+    clear_preloaded();
+  }
 
   void flush() override {
     m_pending_sources.clear();
@@ -189,6 +232,7 @@ private:
 
   void note_change(const std::string& source) {
     if (m_cached && source == m_cached_source) m_cached = false;
+    if (const auto preloaded = preloaded_index(source)) m_preloaded_valid[*preloaded] = 0;
     m_pending_sources.insert(source);
     if (m_pending.size() >= k_batch && !m_walking) flush();
   }
@@ -210,6 +254,83 @@ private:
     m_cached = true;
   }
 
+  // The position of `source` among the preloaded sources, if its records are there and current.
+  [[nodiscard]] std::optional<std::size_t> preloaded_index(std::string_view source) const {
+    const auto it = std::lower_bound(m_preloaded_sources.begin(), m_preloaded_sources.end(), source);
+    if (it == m_preloaded_sources.end() || *it != source) return std::nullopt;
+    const auto index = static_cast<std::size_t>(it - m_preloaded_sources.begin());
+    if (!m_preloaded_valid[index]) return std::nullopt;
+    return index;
+  }
+
+  [[nodiscard]] std::pair<std::vector<CacheRecord>::const_iterator, std::vector<CacheRecord>::const_iterator>
+  preloaded_records(std::string_view source) const {
+    struct BySource {
+      bool operator()(const CacheRecord& r, std::string_view s) const { return r.source < s; }
+      bool operator()(std::string_view s, const CacheRecord& r) const { return s < r.source; }
+    };
+    return std::equal_range(m_preloaded_records.begin(), m_preloaded_records.end(), source, BySource{});
+  }
+
+  void clear_preloaded() {
+    m_preloaded_sources.clear();
+    m_preloaded_valid.clear();
+    m_preloaded_records.clear();
+  }
+
+  // Reads the records of m_preloaded_sources (sorted) in one read transaction: one scan of the
+  // key range they span, merged with them, since a walk's batch is a run of neighbouring names.
+  // Records of other sources inside that range (a group this run does not select, a listed
+  // batch in no order) are skipped; once they outnumber the batch, the rest is looked up source
+  // by source instead, so a batch never costs more than a few times its own size.
+  void read_preloaded() {
+    if (!m_by_range) {
+      m_by_range = std::make_unique<Statement>(
+          m_db, (std::string("SELECT ") + k_columns +
+                 " FROM cache_files WHERE source >= ?1 AND source <= ?2 ORDER BY source, generator")
+                    .c_str());
+    }
+    ReadTransaction transaction(m_db);
+    const std::vector<std::string>& wanted = m_preloaded_sources;
+    const std::size_t skip_limit = 4 * wanted.size() + 64;
+    std::size_t skipped = 0;
+    std::size_t next = 0; // the first wanted source not yet passed by the scan
+    sqlite3_stmt* s = m_by_range->get();
+    sqlite3_reset(s);
+    bind_text(s, 1, wanted.front());
+    bind_text(s, 2, wanted.back());
+    int status = SQLITE_ROW;
+    bool gave_up = false;
+    while ((status = sqlite3_step(s)) == SQLITE_ROW) {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
+      const std::string_view row_source(text ? text : "", static_cast<std::size_t>(sqlite3_column_bytes(s, 1)));
+      while (next < wanted.size() && wanted[next] < row_source) ++next;
+      if (next < wanted.size() && wanted[next] == row_source) {
+        if (m_preloaded_valid[next]) m_preloaded_records.push_back(read_row(s));
+      } else if (++skipped > skip_limit) {
+        gave_up = true;
+        break;
+      }
+    }
+    if (!gave_up && status != SQLITE_DONE) fail_read();
+    sqlite3_reset(s);
+    if (!gave_up) return;
+    // Sources before `next` were passed by the scan; the rest are read one by one, in order.
+    if (!m_by_source) {
+      m_by_source = std::make_unique<Statement>(
+          m_db, (std::string("SELECT ") + k_columns + " FROM cache_files WHERE source = ?1").c_str());
+    }
+    sqlite3_stmt* one = m_by_source->get();
+    for (std::size_t i = next; i < wanted.size(); ++i) {
+      if (!m_preloaded_valid[i]) continue;
+      sqlite3_reset(one);
+      bind_text(one, 1, wanted[i]);
+      while ((status = sqlite3_step(one)) == SQLITE_ROW) m_preloaded_records.push_back(read_row(one));
+      if (status != SQLITE_DONE) fail_read();
+    }
+    sqlite3_reset(one);
+  }
+
   [[noreturn]] void fail_read() {
     throw Error("cannot read state file " + m_path.string() + ": " + sqlite3_errmsg(m_db), ExitCode::environment_error);
   }
@@ -228,6 +349,10 @@ private:
   std::filesystem::path m_path;
   bool m_writable;
   std::unique_ptr<Statement> m_by_source;
+  std::unique_ptr<Statement> m_by_range;
+  std::vector<std::string> m_preloaded_sources;   // sorted, unique
+  std::vector<unsigned char> m_preloaded_valid;    // per preloaded source: its records below are current
+  std::vector<CacheRecord> m_preloaded_records;    // sorted by source
   bool m_cached = false;
   std::string m_cached_source;
   std::vector<CacheRecord> m_cached_records;
