@@ -79,14 +79,14 @@ bool same_record(const std::optional<CacheRecord>& a, const std::optional<CacheR
 // claim recorded the file before releasing it. A record unchanged since the decision means
 // nobody made the file meanwhile, and the decision stands (the storage is not asked twice); a
 // changed one is judged afresh.
+// `record` receives the state record the verdict rests on (read here, once per pair).
 Verdict decide_one(Session& session, const Decided& d, const SourceFingerprint& fingerprint,
-                   std::optional<OutputObservation>& observed, Recheck recheck = Recheck::no,
-                   std::optional<CacheRecord>* seen = nullptr) {
+                   std::optional<OutputObservation>& observed, std::optional<CacheRecord>& record,
+                   Recheck recheck = Recheck::no) {
   // A source that cannot be read (a listed name that does not exist, a directory...) fails; its
   // name may not even be one the storage should be asked about ("..").
   if (!d.source->source.rejection.empty()) return {true, Reason::output_missing, false};
-  const std::optional<CacheRecord> record = session.store.find(d.output->spec->id, d.source->source.name);
-  if (seen) *seen = record;
+  record = session.store.find(d.output->spec->id, d.source->source.name);
   if (recheck == Recheck::yes && same_record(record, d.record)) return d.verdict;
   Facts facts;
   facts.strategy = session.strategy;
@@ -158,12 +158,11 @@ Decisions decide_all(Session& session, const Plan& plan, Adopt adopt_found) {
   for (std::size_t i = 0; i < plan.sources.size(); ++i) {
     const SourceJobs& source = plan.sources[i];
     for (const OutputJob& output : source.outputs) {
-      Decided d{&source, &output, i, {}, std::nullopt};
+      Decided& d = decided.emplace_back(Decided{&source, &output, i, {}, std::nullopt});
       const SourceFingerprint fingerprint = decisions.fingerprint(d);
       std::optional<OutputObservation> observed;
-      d.verdict = decide_one(session, d, fingerprint, observed, Recheck::no, &d.record);
+      d.verdict = decide_one(session, d, fingerprint, observed, d.record);
       if (d.verdict.record_needed && adopt_found == Adopt::yes) adopt(session, d, fingerprint, observed);
-      decided.push_back(d);
     }
   }
   return decisions;
@@ -198,7 +197,8 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
     for (const Decided* d : entry.served) {
       const SourceFingerprint fingerprint = decisions.fingerprint(*d);
       std::optional<OutputObservation> observed;
-      const Verdict verdict = decide_one(session, *d, fingerprint, observed, Recheck::yes);
+      std::optional<CacheRecord> record;
+      const Verdict verdict = decide_one(session, *d, fingerprint, observed, record, Recheck::yes);
       if (verdict.record_needed) adopt(session, *d, fingerprint, observed);
       stale = stale || verdict.stale;
     }

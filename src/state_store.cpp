@@ -112,10 +112,9 @@ public:
 
   std::optional<CacheRecord> find(const std::string& generator, const std::string& source) override {
     if (!m_db) return std::nullopt;
-    if (preloaded_index(source)) {
-      const auto [first, last] = preloaded_records(source);
-      for (auto it = first; it != last; ++it) {
-        if (it->generator == generator) return *it;
+    if (const std::optional<std::size_t> index = preloaded_index(source)) {
+      for (std::size_t i = m_preloaded_first[*index]; i < m_preloaded_first[*index + 1]; ++i) {
+        if (m_preloaded_records[i].generator == generator) return m_preloaded_records[i];
       }
       return std::nullopt;
     }
@@ -171,6 +170,7 @@ public:
     }
     try {
       read_preloaded();
+      index_preloaded();
     } catch (...) {
       clear_preloaded();
       throw;
@@ -255,27 +255,40 @@ private:
   }
 
   // The position of `source` among the preloaded sources, if its records are there and current.
-  [[nodiscard]] std::optional<std::size_t> preloaded_index(std::string_view source) const {
-    const auto it = std::lower_bound(m_preloaded_sources.begin(), m_preloaded_sources.end(), source);
-    if (it == m_preloaded_sources.end() || *it != source) return std::nullopt;
-    const auto index = static_cast<std::size_t>(it - m_preloaded_sources.begin());
+  [[nodiscard]] std::optional<std::size_t> preloaded_index(std::string_view source) {
+    if (m_preloaded_sources.empty()) return std::nullopt;
+    // Asked in the batch's order, several times per source: try where the last answer was first.
+    std::size_t index = m_preloaded_hint;
+    if (index >= m_preloaded_sources.size() || m_preloaded_sources[index] != source) {
+      if (index + 1 < m_preloaded_sources.size() && m_preloaded_sources[index + 1] == source) {
+        ++index;
+      } else {
+        const auto it = std::lower_bound(m_preloaded_sources.begin(), m_preloaded_sources.end(), source);
+        if (it == m_preloaded_sources.end() || *it != source) return std::nullopt;
+        index = static_cast<std::size_t>(it - m_preloaded_sources.begin());
+      }
+    }
+    m_preloaded_hint = index;
     if (!m_preloaded_valid[index]) return std::nullopt;
     return index;
-  }
-
-  [[nodiscard]] std::pair<std::vector<CacheRecord>::const_iterator, std::vector<CacheRecord>::const_iterator>
-  preloaded_records(std::string_view source) const {
-    struct BySource {
-      bool operator()(const CacheRecord& r, std::string_view s) const { return r.source < s; }
-      bool operator()(std::string_view s, const CacheRecord& r) const { return s < r.source; }
-    };
-    return std::equal_range(m_preloaded_records.begin(), m_preloaded_records.end(), source, BySource{});
   }
 
   void clear_preloaded() {
     m_preloaded_sources.clear();
     m_preloaded_valid.clear();
     m_preloaded_records.clear();
+    m_preloaded_first.clear();
+    m_preloaded_hint = 0;
+  }
+
+  // Each preloaded source's first record in m_preloaded_records (sorted by source), and the end.
+  void index_preloaded() {
+    m_preloaded_first.assign(m_preloaded_sources.size() + 1, m_preloaded_records.size());
+    std::size_t record = 0;
+    for (std::size_t i = 0; i < m_preloaded_sources.size(); ++i) {
+      while (record < m_preloaded_records.size() && m_preloaded_records[record].source < m_preloaded_sources[i]) ++record;
+      m_preloaded_first[i] = record;
+    }
   }
 
   // Reads the records of m_preloaded_sources (sorted) in one read transaction: one scan of the
@@ -353,6 +366,8 @@ private:
   std::vector<std::string> m_preloaded_sources;   // sorted, unique
   std::vector<unsigned char> m_preloaded_valid;    // per preloaded source: its records below are current
   std::vector<CacheRecord> m_preloaded_records;    // sorted by source
+  std::vector<std::size_t> m_preloaded_first;      // see index_preloaded
+  std::size_t m_preloaded_hint = 0;                // the preloaded source find() asked about last
   bool m_cached = false;
   std::string m_cached_source;
   std::vector<CacheRecord> m_cached_records;
