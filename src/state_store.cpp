@@ -52,16 +52,21 @@ private:
   sqlite3_stmt* m_statement = nullptr;
 };
 
-// Several statements read from one snapshot, taking the file's read lock once.
+// Several statements read from one snapshot, taking the file's read lock once. Ends only the
+// transaction it began (none when one was open already).
 class ReadTransaction {
 public:
-  explicit ReadTransaction(sqlite3* db) : m_db(db) { sqlite3_exec(m_db, "BEGIN", nullptr, nullptr, nullptr); }
-  ~ReadTransaction() { sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr); }
+  explicit ReadTransaction(sqlite3* db)
+      : m_db(db), m_began(sqlite3_get_autocommit(db) && sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK) {}
+  ~ReadTransaction() {
+    if (m_began) sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr);
+  }
   ReadTransaction(const ReadTransaction&) = delete;
   ReadTransaction& operator=(const ReadTransaction&) = delete;
 
 private:
   sqlite3* m_db;
+  bool m_began;
 };
 
 std::string column_text(sqlite3_stmt* statement, int column) {
