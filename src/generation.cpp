@@ -4,27 +4,17 @@
 #include <map>
 #include <algorithm>
 #include <tbb/info.h>
-#include <tbb/parallel_for.h>
 
 #include "ikgen/codecs.hpp"
-#include "ikgen/file_hash.hpp"
+#include "ikgen/error.hpp"
 #include "ikgen/interrupt.hpp"
 #include "ikgen/scheduler.hpp"
+#include "ikgen/source_hashes.hpp"
 
 namespace ikgen {
 namespace {
 
 std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
-
-// --verify-content: every source's content hash, indexed like plan.sources.
-std::vector<std::string> hash_sources(const Project& project, const Plan& plan, bool wanted) {
-  std::vector<std::string> hashes(plan.sources.size());
-  if (!wanted) return hashes;
-  tbb::parallel_for(std::size_t{0}, plan.sources.size(), [&](std::size_t i) {
-    hashes[i] = hash_file(project.storage_root / plan.sources[i].source.name).value_or("");
-  });
-  return hashes;
-}
 
 // Reads what inspect_output needs of a cache file of `size` bytes, as little of it as it takes:
 // the first 4 KiB hold the header in all but JPEGs with large metadata segments before the
@@ -138,14 +128,53 @@ PairOutcome existing(Session& session, const Decided& d, Recheck recheck = Reche
 // The outputs of one cache file (several generators may share it), while they are generated.
 struct Pending {
   std::vector<const Decided*> served;
-  bool claimed = false;
 };
+
+// What waits for the main thread's commit(): the cache files whose records the store holds in
+// memory, and the claims to release once those records are written.
+struct Uncommitted {
+  std::vector<std::string> files;
+  std::vector<std::string> claims;
+};
+
+// Makes the files durable, then writes their records in one transaction, then releases the
+// claims: a record never describes a file that a power loss could still take, and a process
+// waiting for a claim finds the record. A sync that fails writes no record (the next run
+// inspects the files and adopts them) and throws Error (environment error) naming the storage.
+void commit(Session& session, Uncommitted& batch) {
+  std::vector<std::string> files;
+  files.swap(batch.files);
+  std::vector<std::string> claims;
+  claims.swap(batch.claims);
+  const auto release_claims = [&] {
+    for (const std::string& name : claims) session.claims->release(name);
+  };
+  try {
+    if (!files.empty()) {
+      if (const std::string problem = session.storage.make_durable(files); !problem.empty()) {
+        session.store.discard();
+        throw Error(problem + "; the state records of " + std::to_string(files.size()) +
+                        " new file(s) were not written, so the next run inspects those files again",
+                    ExitCode::environment_error);
+      }
+      session.store.flush();
+    }
+  } catch (...) {
+    release_claims();
+    throw;
+  }
+  release_claims();
+}
 
 } // namespace
 
 Decisions decide_all(Session& session, const Plan& plan, Adopt adopt_found) {
   Decisions decisions;
-  decisions.content_hashes = hash_sources(session.project, plan, session.options.verify_content);
+  if (session.options.verify_content) {
+    decisions.content_hashes = hash_sources(session.project.storage_root, plan.sources, session.options.jobs);
+  } else {
+    decisions.content_hashes.resize(plan.sources.size());
+  }
   std::vector<Decided>& decided = decisions.items;
   decided.reserve(plan.output_count);
   // One read of the state file for the whole batch instead of one per source.
@@ -162,7 +191,10 @@ Decisions decide_all(Session& session, const Plan& plan, Adopt adopt_found) {
       const SourceFingerprint fingerprint = decisions.fingerprint(d);
       std::optional<OutputObservation> observed;
       d.verdict = decide_one(session, d, fingerprint, observed, d.record);
-      if (d.verdict.record_needed && adopt_found == Adopt::yes) adopt(session, d, fingerprint, observed);
+      if (d.verdict.record_needed && adopt_found == Adopt::yes) {
+        adopt(session, d, fingerprint, observed);
+        decisions.adopted.push_back(d.output->cache_name);
+      }
     }
   }
   return decisions;
@@ -173,6 +205,9 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
   const auto report = [&](const Decided& d, const PairOutcome& outcome) {
     if (on_pair) on_pair(d, outcome);
   };
+  Uncommitted batch;
+  batch.files = decisions.adopted;
+  commit(session, batch);
 
   // Every (generator, source) a stale cache file serves, to record them all once it exists.
   std::map<std::string, Pending> pending;
@@ -189,19 +224,29 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
     entry.served.push_back(&d);
   }
 
-  // Re-reads the records of a freshly claimed file: another process may have generated it
-  // between our decision and our claim. True when it still needs generating.
-  const auto still_stale = [&](const Pending& entry) {
+  // Takes over the claim on `name`, just taken, and re-reads its records: another process may
+  // have generated the file between our decision and our claim. True when it still needs
+  // generating; the claim is then kept until the chunk's commit(), as it is when a record was
+  // adopted meanwhile, and released at once otherwise.
+  const auto still_stale_once_claimed = [&](const std::string& name) {
+    const Pending& entry = pending.at(name);
     session.store.invalidate();
     bool stale = false;
+    bool adopted = false;
     for (const Decided* d : entry.served) {
       const SourceFingerprint fingerprint = decisions.fingerprint(*d);
       std::optional<OutputObservation> observed;
       std::optional<CacheRecord> record;
       const Verdict verdict = decide_one(session, *d, fingerprint, observed, record, Recheck::yes);
-      if (verdict.record_needed) adopt(session, *d, fingerprint, observed);
+      if (verdict.record_needed) {
+        adopt(session, *d, fingerprint, observed);
+        adopted = true;
+      }
       stale = stale || verdict.stale;
     }
+    if (adopted) batch.files.push_back(name);
+    if (stale || adopted) batch.claims.push_back(name);
+    else session.claims->release(name);
     if (!stale) {
       up_to_date += entry.served.size();
       for (const Decided* d : entry.served) report(*d, existing(session, *d, Recheck::yes));
@@ -215,12 +260,11 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
   schedule.source_root = session.project.storage_root;
   schedule.max_pixels = session.project.max_pixels;
   schedule.should_stop = [] { return interrupt_requested(); };
-  // Called one at a time: the record is written and flushed only after the file is in place, and
-  // the claim released only after that, so a record never claims a file that is not there and a
-  // process waiting for the claim finds the record.
+  // Called one at a time, from the workers: it only holds the records in memory. The main thread
+  // commits them once generate() has returned (commit()).
   schedule.on_result = [&](const JobResult& result) {
     session.reporter.result(result);
-    Pending& entry = pending[result.output->cache_name];
+    const Pending& entry = pending.at(result.output->cache_name);
     if (result.status == JobStatus::generated) {
       for (const Decided* d : entry.served) {
         CacheRecord record;
@@ -234,11 +278,7 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
         record.generated_at = now_seconds();
         session.store.record(record);
       }
-      session.store.flush();
-    }
-    if (entry.claimed) {
-      session.claims->release(result.output->cache_name);
-      entry.claimed = false;
+      batch.files.push_back(result.output->cache_name);
     }
     for (const Decided* d : entry.served) {
       report(*d, result.status == JobStatus::generated ? PairOutcome{PairState::generated, result.width, result.height, {}}
@@ -247,7 +287,8 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
   };
 
   // Claims are taken a chunk of sources at a time, just before they are generated, so that a
-  // `generate` waiting for one of them waits for a few sources, not for the whole batch.
+  // `generate` waiting for one of them waits for a few sources, not for the whole batch. The
+  // chunk is also the unit of durability: one sync and one transaction each.
   const std::size_t threads = session.options.jobs > 0 ? static_cast<std::size_t>(session.options.jobs)
                                                        : static_cast<std::size_t>(tbb::info::default_concurrency());
   const std::size_t chunk_sources = std::max<std::size_t>(16, 8 * threads);
@@ -257,8 +298,7 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
     std::vector<SourceJobs> work;
     for (; next < order.size(); ++next) {
       const std::string& name = order[next];
-      Pending& entry = pending[name];
-      const Decided& first = *entry.served.front();
+      const Decided& first = *pending.at(name).served.front();
       const bool new_source = work.empty() || work.back().source.name != first.source->source.name;
       if (new_source && work.size() == chunk_sources) break;
       if (!first.source->source.rejection.empty()) {
@@ -271,12 +311,7 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
         deferred.push_back(name);
         continue;
       }
-      entry.claimed = true;
-      if (!still_stale(entry)) {
-        session.claims->release(name);
-        entry.claimed = false;
-        continue;
-      }
+      if (!still_stale_once_claimed(name)) continue;
       if (new_source) work.push_back({first.source->source, {}});
       work.back().outputs.push_back(*first.output);
     }
@@ -284,12 +319,9 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
     for (const SourceJobs& jobs : work) total += jobs.outputs.size();
     session.reporter.expect(total);
     if (!work.empty()) generate(work, schedule);
-    // Interrupted: outputs never started still hold claims taken without waiting.
-    for (auto& [name, entry] : pending) {
-      if (!entry.claimed) continue;
-      session.claims->release(name);
-      entry.claimed = false;
-    }
+    // Also after an interrupt: what was finished is recorded, and the claims of outputs never
+    // started are released.
+    commit(session, batch);
   }
   session.reporter.expect(deferred.size());
 
@@ -297,8 +329,7 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
   // two processes cannot wait for each other).
   for (const std::string& name : deferred) {
     if (interrupt_requested()) break;
-    Pending& entry = pending[name];
-    const Decided& first = *entry.served.front();
+    const Decided& first = *pending.at(name).served.front();
     const ClaimWait waited = session.claims->claim(name, k_claim_patience, [] { return interrupt_requested(); });
     if (waited == ClaimWait::stopped) break;
     if (waited == ClaimWait::timed_out) {
@@ -310,15 +341,11 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
       schedule.on_result(failed);
       continue;
     }
-    entry.claimed = true;
-    if (!still_stale(entry)) {
-      session.claims->release(name);
-      entry.claimed = false;
-      continue;
+    if (still_stale_once_claimed(name)) {
+      const std::vector<SourceJobs> one{{first.source->source, {*first.output}}};
+      generate(one, schedule);
     }
-    const std::vector<SourceJobs> one{{first.source->source, {*first.output}}};
-    generate(one, schedule);
-    if (entry.claimed) session.claims->release(name);
+    commit(session, batch);
   }
   session.reporter.up_to_date(up_to_date);
 }

@@ -101,4 +101,8 @@ cv::Mat composite_on_white(const cv::Mat& bgra) {
   return out;
 }
 
+cv::Mat as_rgba(const cv::Mat& pixels) {
+  return pixels.channels() == 4 ? pixels : convert_pixels(pixels, PixelMode::rgba);
+}
+
 } // namespace ikgen

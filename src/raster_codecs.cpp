@@ -13,7 +13,9 @@
 
 // libjpeg and libpng report errors by longjmp. Everything such a jump could skip or leave half
 // modified lives behind a pointer (the Job structs), never in a local of the function that calls
-// setjmp, which the C rules would make indeterminate after the jump.
+// setjmp, which the C rules would make indeterminate after the jump. The Job structs' destructors
+// free the libraries' state, so that it goes whichever way the function is left: normally, by
+// the jump, or by a C++ exception (cv::Mat::create out of memory).
 
 namespace ikgen {
 namespace {
@@ -41,16 +43,17 @@ struct JpegDecodeJob {
   JpegErrors errors;
   cv::Mat pixels;
   bool cmyk = false;
+  JpegDecodeJob() = default;
+  JpegDecodeJob(const JpegDecodeJob&) = delete;
+  JpegDecodeJob& operator=(const JpegDecodeJob&) = delete;
+  ~JpegDecodeJob() { jpeg_destroy_decompress(&info); } // harmless if never created, or destroyed
 };
 
 bool run_jpeg_decode(JpegDecodeJob* job, const unsigned char* data, std::size_t size, int shrink) {
   job->info.err = jpeg_std_error(&job->errors.manager);
   job->errors.manager.error_exit = jpeg_fail;
   job->errors.manager.emit_message = jpeg_quiet;
-  if (setjmp(job->errors.jump)) {
-    jpeg_destroy_decompress(&job->info);
-    return false;
-  }
+  if (setjmp(job->errors.jump)) return false;
   jpeg_create_decompress(&job->info);
   jpeg_mem_src(&job->info, data, static_cast<unsigned long>(size));
   jpeg_read_header(&job->info, TRUE);
@@ -75,7 +78,6 @@ bool run_jpeg_decode(JpegDecodeJob* job, const unsigned char* data, std::size_t 
     jpeg_read_scanlines(&job->info, &row, 1);
   }
   jpeg_finish_decompress(&job->info);
-  jpeg_destroy_decompress(&job->info);
   return true;
 }
 
@@ -98,18 +100,22 @@ cv::Mat cmyk_to_bgr(const cv::Mat& cmyk) {
 struct JpegEncodeJob {
   jpeg_compress_struct info{};
   JpegErrors errors;
-  unsigned char* buffer = nullptr;
+  unsigned char* buffer = nullptr; // allocated by jpeg_mem_dest, also after a failure
   unsigned long size = 0;
+  JpegEncodeJob() = default;
+  JpegEncodeJob(const JpegEncodeJob&) = delete;
+  JpegEncodeJob& operator=(const JpegEncodeJob&) = delete;
+  ~JpegEncodeJob() {
+    jpeg_destroy_compress(&info);
+    std::free(buffer);
+  }
 };
 
 bool run_jpeg_encode(JpegEncodeJob* job, const cv::Mat& pixels, int quality, bool progressive, bool optimize) {
   job->info.err = jpeg_std_error(&job->errors.manager);
   job->errors.manager.error_exit = jpeg_fail;
   job->errors.manager.emit_message = jpeg_quiet;
-  if (setjmp(job->errors.jump)) {
-    jpeg_destroy_compress(&job->info);
-    return false;
-  }
+  if (setjmp(job->errors.jump)) return false;
   jpeg_create_compress(&job->info);
   jpeg_mem_dest(&job->info, &job->buffer, &job->size);
   job->info.image_width = static_cast<JDIMENSION>(pixels.cols);
@@ -126,7 +132,6 @@ bool run_jpeg_encode(JpegEncodeJob* job, const cv::Mat& pixels, int quality, boo
     jpeg_write_scanlines(&job->info, &row, 1);
   }
   jpeg_finish_compress(&job->info);
-  jpeg_destroy_compress(&job->info);
   return true;
 }
 
@@ -135,7 +140,8 @@ bool run_jpeg_encode(JpegEncodeJob* job, const cv::Mat& pixels, int quality, boo
 struct PngJob {
   png_structp png = nullptr;
   png_infop info = nullptr;
-  std::string message;
+  bool writing = false;
+  char message[256] = {}; // filled by png_fail, which must not allocate (nor throw) inside libpng
   // reading
   const unsigned char* data = nullptr;
   std::size_t size = 0;
@@ -144,11 +150,20 @@ struct PngJob {
   std::vector<png_bytep> rows;
   // writing
   EncodedBytes out;
+  bool out_of_memory = false;
+
+  PngJob() = default;
+  PngJob(const PngJob&) = delete;
+  PngJob& operator=(const PngJob&) = delete;
+  ~PngJob() {
+    if (writing) png_destroy_write_struct(&png, &info);
+    else png_destroy_read_struct(&png, &info, nullptr);
+  }
 };
 
 extern "C" void png_fail(png_structp png, png_const_charp message) {
   auto* job = static_cast<PngJob*>(png_get_error_ptr(png));
-  job->message = message ? message : "error";
+  std::snprintf(job->message, sizeof job->message, "%s", message ? message : "error");
   png_longjmp(png, 1);
 }
 
@@ -161,9 +176,16 @@ extern "C" void png_read_from_memory(png_structp png, png_bytep out, png_size_t 
   job->offset += length;
 }
 
+// An exception must not cross libpng's C frames: a failed growth of the buffer becomes a libpng
+// error (a jump back to run_png_encode), raised once the exception is handled.
 extern "C" void png_write_to_memory(png_structp png, png_bytep data, png_size_t length) {
   auto* job = static_cast<PngJob*>(png_get_io_ptr(png));
-  job->out.insert(job->out.end(), data, data + length);
+  try {
+    job->out.insert(job->out.end(), data, data + length);
+  } catch (const std::exception&) {
+    job->out_of_memory = true;
+  }
+  if (job->out_of_memory) png_error(png, "out of memory for the encoded image");
 }
 
 extern "C" void png_flush_nothing(png_structp) {}
@@ -172,10 +194,7 @@ bool run_png_decode(PngJob* job) {
   job->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, job, png_fail, png_quiet);
   if (!job->png) return false;
   job->info = png_create_info_struct(job->png);
-  if (!job->info || setjmp(png_jmpbuf(job->png))) {
-    png_destroy_read_struct(&job->png, &job->info, nullptr);
-    return false;
-  }
+  if (!job->info || setjmp(png_jmpbuf(job->png))) return false;
   png_set_read_fn(job->png, job, png_read_from_memory);
   png_read_info(job->png, job->info);
   const int color_type = png_get_color_type(job->png, job->info);
@@ -196,18 +215,15 @@ bool run_png_decode(PngJob* job) {
   for (int y = 0; y < height; ++y) job->rows[static_cast<std::size_t>(y)] = job->pixels.ptr<png_byte>(y);
   png_read_image(job->png, job->rows.data());
   png_read_end(job->png, nullptr);
-  png_destroy_read_struct(&job->png, &job->info, nullptr);
   return true;
 }
 
 bool run_png_encode(PngJob* job, const cv::Mat& pixels, int level) {
+  job->writing = true;
   job->png = png_create_write_struct(PNG_LIBPNG_VER_STRING, job, png_fail, png_quiet);
   if (!job->png) return false;
   job->info = png_create_info_struct(job->png);
-  if (!job->info || setjmp(png_jmpbuf(job->png))) {
-    png_destroy_write_struct(&job->png, &job->info);
-    return false;
-  }
+  if (!job->info || setjmp(png_jmpbuf(job->png))) return false;
   png_set_write_fn(job->png, job, png_write_to_memory, png_flush_nothing);
   const int channels = pixels.channels();
   const int color_type = channels == 1 ? PNG_COLOR_TYPE_GRAY : channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGB_ALPHA;
@@ -218,7 +234,6 @@ bool run_png_encode(PngJob* job, const cv::Mat& pixels, int level) {
   if (channels > 1) png_set_bgr(job->png);
   for (int y = 0; y < pixels.rows; ++y) png_write_row(job->png, pixels.ptr<png_byte>(y));
   png_write_end(job->png, job->info);
-  png_destroy_write_struct(&job->png, &job->info);
   return true;
 }
 
@@ -239,7 +254,6 @@ EncodedBytes encode_jpeg(const cv::Mat& pixels, int quality, bool progressive, b
   EncodedBytes out;
   if (ok) out.assign(job->buffer, job->buffer + job->size);
   else error = job->errors.message;
-  std::free(job->buffer); // allocated by jpeg_mem_dest, also after a failure
   return out;
 }
 
@@ -248,7 +262,7 @@ cv::Mat decode_png(std::span<const unsigned char> bytes, std::string& error) {
   job->data = bytes.data();
   job->size = bytes.size();
   if (!run_png_decode(job.get())) {
-    error = job->message.empty() ? "cannot read PNG" : job->message;
+    error = job->message[0] == '\0' ? "cannot read PNG" : job->message;
     return {};
   }
   return job->pixels;
@@ -257,7 +271,7 @@ cv::Mat decode_png(std::span<const unsigned char> bytes, std::string& error) {
 EncodedBytes encode_png(const cv::Mat& pixels, int compress_level, std::string& error) {
   auto job = std::make_unique<PngJob>();
   if (!run_png_encode(job.get(), pixels, compress_level)) {
-    error = job->message.empty() ? "cannot write PNG" : job->message;
+    error = job->message[0] == '\0' ? "cannot write PNG" : job->message;
     return {};
   }
   return std::move(job->out);
@@ -302,10 +316,11 @@ EncodedBytes encode_webp(const cv::Mat& pixels, int quality, bool lossless, std:
     size = lossless ? WebPEncodeLosslessBGR(colour.data, colour.cols, colour.rows, stride, &output)
                     : WebPEncodeBGR(colour.data, colour.cols, colour.rows, stride, static_cast<float>(quality), &output);
   }
+  // Freed however this function is left (out.assign may throw).
+  const std::unique_ptr<uint8_t, void (*)(void*)> owned_output(output, WebPFree);
   EncodedBytes out;
   if (size == 0 || !output) error = "libwebp could not encode the image";
   else out.assign(output, output + size);
-  WebPFree(output);
   return out;
 }
 

@@ -1,3 +1,34 @@
+// This file follows Pillow's libImaging/Resample.c (and Reduce.c, Convert.c for premultiplied
+// alpha) closely, so it carries Pillow's licence notice (HPND), verbatim from Debian's
+// python3-pil copyright file; see NOTICES.md.
+//
+// The Python Imaging Library is
+//
+// Copyright (c) 1997-2011 by Secret Labs AB
+// Copyright (c) 1995-2011 by Fredrik Lundh
+// Copyright (c) 2010-2020 by Alex Clark and contributors
+//
+// By obtaining, using, and/or copying this software and/or its
+// associated documentation, you agree that you have read, understood,
+// and will comply with the following terms and conditions:
+//
+// Permission to use, copy, modify, and distribute this software and its
+// associated documentation for any purpose and without fee is hereby
+// granted, provided that the above copyright notice appears in all
+// copies, and that both that copyright notice and this permission notice
+// appear in supporting documentation, and that the name of Secret Labs
+// AB or the author not be used in advertising or publicity pertaining to
+// distribution of the software without specific, written prior
+// permission.
+//
+// SECRET LABS AB AND THE AUTHOR DISCLAIMS ALL WARRANTIES WITH REGARD TO
+// THIS SOFTWARE, INCLUDING ALL IMPLIED WARRANTIES OF MERCHANTABILITY AND
+// FITNESS.  IN NO EVENT SHALL SECRET LABS AB OR THE AUTHOR BE LIABLE FOR
+// ANY SPECIAL, INDIRECT OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+// WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+// ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT
+// OF OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+
 #include "ikgen/resample.hpp"
 
 #include <algorithm>
@@ -112,9 +143,11 @@ constexpr std::int32_t k_half = 1 << (k_precision_bits - 1);
 // Row-at-a-time vertical pass: accumulating whole rows keeps the inner loop contiguous, so the
 // compiler vectorises it. Integer sums are exact in any order, so results equal Pillow's.
 // Baseline x86-64 (SSE2) has no 32-bit multiply; an AVX2 clone is picked at run time where the
-// CPU has it (about 2x faster), and the portable one everywhere else.
+// CPU has it (about 2x faster), an AVX-512 one (x86-64-v4) where it has that (a 2048 -> 400 px
+// resample took 6.3 instead of 8.8 ms on an AMD EPYC), and the portable one everywhere else.
+// The sums are integers, so every clone gives the same bytes.
 #if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target_clones("avx2", "default")))
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #endif
 void vertical(const cv::Mat& in, int row_offset, const Coefficients& c, cv::Mat& out) {
   const int n = out.cols * out.channels();
@@ -181,14 +214,14 @@ enum class Premultiply { yes, no };
 // Adds a row of bytes to running column sums; 16-bit sums (twice the lanes) hold up to 257 rows.
 // Two plain overloads rather than a template: clang cannot clone templates per target.
 #if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target_clones("avx2", "default")))
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #endif
 void add_row(const std::uint8_t* src, std::uint16_t* sums, int n) {
   for (int i = 0; i < n; ++i) sums[i] = static_cast<std::uint16_t>(sums[i] + src[i]);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target_clones("avx2", "default")))
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #endif
 void add_row(const std::uint8_t* src, std::uint32_t* sums, int n) {
   for (int i = 0; i < n; ++i) sums[i] += src[i];

@@ -25,41 +25,40 @@ RunLock::RunLock(const std::filesystem::path& lock_path, LockWait wait,
                  const std::function<void(const std::string&)>& waiting) {
   std::error_code error;
   std::filesystem::create_directories(lock_path.parent_path(), error);
-  m_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (m_fd < 0) {
+  // Every throw below, and one from `waiting`, closes the descriptor (the destructor does not
+  // run for a constructor that throws, but a member's does).
+  m_fd.reset(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!m_fd.valid()) {
     throw Error("cannot open lock file " + lock_path.string() + ": " + std::strerror(errno) +
                     "; make that directory writable, or point cache.state somewhere writable",
                 ExitCode::environment_error);
   }
-  if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
+  if (::flock(m_fd.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK) {
       throw Error("cannot lock " + lock_path.string() + ": " + std::strerror(errno), ExitCode::environment_error);
     }
-    const std::string holder = holder_of(m_fd);
+    const std::string holder = holder_of(m_fd.get());
     if (wait == LockWait::no_wait) {
-      ::close(m_fd);
       throw Error("the " + holder + " is working on this cache (" + lock_path.string() +
                       " is locked); try again later, or drop --no-wait to wait for it",
                   ExitCode::busy);
     }
     waiting("waiting for the " + holder + " to finish (" + lock_path.string() + " is locked)");
-    while (::flock(m_fd, LOCK_EX) != 0) {
+    if (::flock(m_fd.get(), LOCK_EX) != 0) {
       if (errno != EINTR) {
         throw Error("cannot lock " + lock_path.string() + ": " + std::strerror(errno), ExitCode::environment_error);
       }
-      ::close(m_fd);
       throw Error("interrupted while waiting for " + lock_path.string(), ExitCode::interrupted);
     }
   }
   // Who holds it, for the message another run prints.
   const std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(m_fd, 0) == 0) {
-    [[maybe_unused]] const ssize_t written = ::pwrite(m_fd, pid.data(), pid.size(), 0);
+  if (::ftruncate(m_fd.get(), 0) == 0) {
+    [[maybe_unused]] const ssize_t written = ::pwrite(m_fd.get(), pid.data(), pid.size(), 0);
   }
 }
 
-RunLock::~RunLock() {
-  if (m_fd >= 0) ::close(m_fd); // closing releases the lock
-}
+// Closing the descriptor (m_fd's destructor) releases the lock.
+RunLock::~RunLock() = default;
 
 } // namespace ikgen

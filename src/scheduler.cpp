@@ -1,6 +1,8 @@
 #include "ikgen/scheduler.hpp"
 
+#include <atomic>
 #include <cerrno>
+#include <exception>
 #include <cstring>
 #include <fcntl.h>
 #include <malloc.h>
@@ -165,6 +167,16 @@ void generate(const std::vector<SourceJobs>& work, const ScheduleOptions& option
     std::lock_guard<std::mutex> lock(mutex);
     if (options.on_result) options.on_result(result);
   };
+  // Nothing may escape the pipeline: an exception there would cancel it with sources in flight,
+  // held by raw pointers between the stages, and leak them. The first one stops new sources and
+  // is thrown again once the pipeline has drained.
+  std::exception_ptr failure;
+  std::atomic<bool> failed{false};
+  const auto remember = [&](std::exception_ptr exception) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!failure) failure = std::move(exception);
+    failed = true;
+  };
 
   // Sources stream through a two-stage pipeline: one reader takes them in order from the disk,
   // the workers decode, process, encode and write. The token limit bounds how many sources are
@@ -176,23 +188,35 @@ void generate(const std::vector<SourceJobs>& work, const ScheduleOptions& option
         static_cast<std::size_t>(threads) + 1,
         tbb::make_filter<void, LoadedSource*>(tbb::filter_mode::serial_in_order,
                                               [&](tbb::flow_control& control) -> LoadedSource* {
-                                                if (next >= work.size() || (options.should_stop && options.should_stop())) {
+                                                if (next >= work.size() || failed ||
+                                                    (options.should_stop && options.should_stop())) {
                                                   control.stop();
                                                   return nullptr;
                                                 }
                                                 auto loaded = std::make_unique<LoadedSource>();
                                                 loaded->source = &work[next++];
                                                 const SourceFile& file = loaded->source->source;
-                                                loaded->error = !file.rejection.empty()
-                                                                    ? file.rejection
-                                                                    : read_file(options.source_root / file.name, loaded->bytes);
+                                                try {
+                                                  loaded->error = !file.rejection.empty()
+                                                                      ? file.rejection
+                                                                      : read_file(options.source_root / file.name, loaded->bytes);
+                                                } catch (...) {
+                                                  remember(std::current_exception());
+                                                  loaded->error = "cannot read source: out of memory";
+                                                }
                                                 return loaded.release();
                                               }) &
             tbb::make_filter<LoadedSource*, void>(tbb::filter_mode::parallel, [&](LoadedSource* raw) {
               const std::unique_ptr<LoadedSource> loaded(raw);
-              process_source(*loaded, *options.storage, options.max_pixels, emit);
+              if (failed) return; // stopping: drain without working
+              try {
+                process_source(*loaded, *options.storage, options.max_pixels, emit);
+              } catch (...) {
+                remember(std::current_exception());
+              }
             }));
   });
+  if (failure) std::rethrow_exception(failure);
 }
 
 } // namespace ikgen

@@ -4,8 +4,9 @@
 #include <chrono>
 #include <thread>
 #include <sqlite3.h>
+#include <map>
 #include <tuple>
-#include <unordered_set>
+#include <utility>
 
 #include "ikgen/error.hpp"
 
@@ -99,23 +100,29 @@ constexpr const char* k_columns =
 // Lookups come source by source (a run walks sources in order and asks about each of their
 // outputs), so the store fetches all records of one source with one indexed query and answers
 // the other questions about that source from memory. Memory stays flat however many records
-// there are. Changes are written in batched transactions.
+// there are. Changes wait in memory until flush() writes them in one transaction; the store
+// never writes by itself, so its caller decides when (after making the files durable, and on
+// its own thread).
 class SqliteStateStore final : public StateStore {
 public:
   SqliteStateStore(sqlite3* db, std::filesystem::path path, bool writable)
       : m_db(db), m_path(std::move(path)), m_writable(writable) {}
+  // Changes not flushed are dropped: a caller flushes only once the files its records describe
+  // are durable, and a run that stops before that (an error) must not record them. The next run
+  // finds those files and adopts them after inspecting them.
   ~SqliteStateStore() override {
-    try {
-      flush();
-    } catch (...) {
-      // Nobody is left to tell at destruction; the next run regenerates what was not recorded.
-    }
     m_by_source.reset();
     m_by_range.reset();
     if (m_db) sqlite3_close(m_db);
   }
 
   std::optional<CacheRecord> find(const std::string& generator, const std::string& source) override {
+    // Unflushed changes answer first: they are newer than the file, and flushing them here would
+    // commit records before their caller made the files durable.
+    if (const auto change = m_pending.find({source, generator}); change != m_pending.end()) {
+      if (change->second.kind == Change::remove) return std::nullopt;
+      return change->second.record;
+    }
     if (!m_db) return std::nullopt;
     if (const std::optional<std::size_t> index = preloaded_index(source)) {
       for (std::size_t i = m_preloaded_first[*index]; i < m_preloaded_first[*index + 1]; ++i) {
@@ -123,7 +130,6 @@ public:
       }
       return std::nullopt;
     }
-    if (!m_pending_sources.empty() && m_pending_sources.count(source)) flush(); // the query must see this source's changes
     if (!m_cached || m_cached_source != source) fetch(source);
     for (const CacheRecord& record : m_cached_records) {
       if (record.generator == generator) return record;
@@ -132,32 +138,23 @@ public:
   }
 
   void record(const CacheRecord& record) override {
-    m_pending.push_back({Change::upsert, record});
-    note_change(record.source);
+    m_pending.insert_or_assign({record.source, record.generator}, Change{Change::upsert, record});
   }
 
   void forget(const std::string& generator, const std::string& source) override {
     CacheRecord record;
     record.generator = generator;
     record.source = source;
-    m_pending.push_back({Change::remove, std::move(record)});
-    note_change(source);
+    m_pending.insert_or_assign({source, generator}, Change{Change::remove, std::move(record)});
   }
 
   void for_each(const std::function<void(const CacheRecord&)>& visit) override {
     if (!m_db) return;
     flush();
-    // Changes made by `visit` are held back (no flush while the statement reads the table).
-    m_walking = true;
+    // Changes made by `visit` wait in the buffer (only flush() writes).
     Statement select(m_db, (std::string("SELECT ") + k_columns + " FROM cache_files ORDER BY source, generator").c_str());
     int status = SQLITE_ROW;
-    try {
-      while ((status = sqlite3_step(select.get())) == SQLITE_ROW) visit(read_row(select.get()));
-    } catch (...) {
-      m_walking = false;
-      throw;
-    }
-    m_walking = false;
+    while ((status = sqlite3_step(select.get())) == SQLITE_ROW) visit(read_row(select.get()));
     if (status != SQLITE_DONE) fail_read();
   }
 
@@ -168,11 +165,7 @@ public:
     std::sort(m_preloaded_sources.begin(), m_preloaded_sources.end());
     m_preloaded_sources.erase(std::unique(m_preloaded_sources.begin(), m_preloaded_sources.end()),
                               m_preloaded_sources.end());
-    // A source with changes still buffered is left to find(), which writes them first.
     m_preloaded_valid.assign(m_preloaded_sources.size(), 1);
-    for (std::size_t i = 0; i < m_preloaded_sources.size(); ++i) {
-      if (m_pending_sources.count(m_preloaded_sources[i])) m_preloaded_valid[i] = 0;
-    }
     try {
       read_preloaded();
       index_preloaded();
@@ -187,11 +180,17 @@ public:
     clear_preloaded();
   }
 
+  void discard() override { m_pending.clear(); }
+
   void flush() override {
-    m_pending_sources.clear();
-    if (m_pending.empty() || !m_db || !m_writable) {
-      m_pending.clear();
-      return;
+    // Whatever happens, the buffer is spent: after a failure its records are not written, and
+    // the next run adopts the files they describe.
+    std::map<Key, Change> changes;
+    changes.swap(m_pending);
+    if (changes.empty() || !m_db || !m_writable) return;
+    m_cached = false; // the cache holds what the file said before these changes
+    for (const auto& [key, change] : changes) {
+      if (const std::optional<std::size_t> index = preloaded_index(key.first)) m_preloaded_valid[*index] = 0;
     }
     exec("BEGIN IMMEDIATE");
     {
@@ -199,7 +198,7 @@ public:
                              "source_mtime_ns, source_content_hash, width, height, bytes, generated_at) "
                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
       Statement remove(m_db, "DELETE FROM cache_files WHERE generator = ?1 AND source = ?2");
-      for (const Change& change : m_pending) {
+      for (const auto& [key, change] : changes) {
         sqlite3_stmt* s = change.kind == Change::upsert ? upsert.get() : remove.get();
         sqlite3_reset(s);
         const CacheRecord& r = change.record;
@@ -218,13 +217,16 @@ public:
         if (sqlite3_step(s) != SQLITE_DONE) {
           const std::string message = sqlite3_errmsg(m_db);
           exec_quietly("ROLLBACK");
-          m_pending.clear();
           throw Error("cannot write state file " + m_path.string() + ": " + message, ExitCode::environment_error);
         }
       }
     }
-    exec("COMMIT");
-    m_pending.clear();
+    try {
+      exec("COMMIT");
+    } catch (const Error&) {
+      exec_quietly("ROLLBACK"); // a failed COMMIT (disk full) leaves the transaction open
+      throw;
+    }
   }
 
 private:
@@ -232,15 +234,7 @@ private:
     enum Kind { upsert, remove } kind;
     CacheRecord record;
   };
-  static constexpr std::size_t k_batch = 512;
-  bool m_walking = false; // inside for_each
-
-  void note_change(const std::string& source) {
-    if (m_cached && source == m_cached_source) m_cached = false;
-    if (const auto preloaded = preloaded_index(source)) m_preloaded_valid[*preloaded] = 0;
-    m_pending_sources.insert(source);
-    if (m_pending.size() >= k_batch && !m_walking) flush();
-  }
+  using Key = std::pair<std::string, std::string>; // source, generator: the table's key order
 
   void fetch(const std::string& source) {
     if (!m_by_source) {
@@ -376,8 +370,7 @@ private:
   bool m_cached = false;
   std::string m_cached_source;
   std::vector<CacheRecord> m_cached_records;
-  std::vector<Change> m_pending;
-  std::unordered_set<std::string> m_pending_sources;
+  std::map<Key, Change> m_pending; // the latest change of each record, until flush()
 };
 
 int user_version(sqlite3* db) {

@@ -1,16 +1,22 @@
 #include "ikgen/storage.hpp"
 
 #include <algorithm>
-
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
 #include <fstream>
+#include <set>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ikgen/atomic_write.hpp"
 #include "ikgen/containment.hpp"
+#include "ikgen/unique_fd.hpp"
 
 namespace ikgen {
 
-LocalStorage::LocalStorage(std::filesystem::path root) : m_root(std::move(root)) {
+LocalStorage::LocalStorage(std::filesystem::path root)
+    : m_root(std::move(root)), m_root_fd(::open(m_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
   std::error_code error;
   m_canonical_root = std::filesystem::canonical(m_root, error);
   if (error) m_canonical_root = m_root;
@@ -75,6 +81,52 @@ std::string LocalStorage::remove(const std::string& name) {
   std::error_code error;
   std::filesystem::remove(path, error);
   return error ? "cannot remove " + name + ": " + error.message() : std::string();
+}
+
+namespace {
+
+// fsync of `path` (a file or a directory). Returns "" or the reason.
+std::string fsync_path(const std::filesystem::path& path, int flags) {
+  const UniqueFd fd(::open(path.c_str(), flags | O_CLOEXEC));
+  if (!fd.valid()) return "cannot open " + path.string() + ": " + std::strerror(errno);
+  if (::fsync(fd.get()) != 0) return "cannot sync " + path.string() + ": " + std::strerror(errno);
+  return {};
+}
+
+} // namespace
+
+std::string LocalStorage::make_durable(const std::vector<std::string>& names) {
+  if (names.empty()) return {};
+  if (!m_root_fd.valid()) m_root_fd.reset(::open(m_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!m_root_fd.valid()) {
+    return "cannot open storage.root " + m_root.string() + " to sync it: " + std::strerror(errno);
+  }
+  // One call flushes every dirty file of the file system, ours among them. Since Linux 5.8 it
+  // also reports a write-back error (EIO, ENOSPC) that happened since the descriptor was opened,
+  // which is why that descriptor is opened once, before the first write.
+  if (::syncfs(m_root_fd.get()) == 0) return {};
+  const int syncfs_error = errno;
+  const std::string syncfs_problem = std::strerror(syncfs_error);
+  if (syncfs_error == EIO || syncfs_error == ENOSPC || syncfs_error == EDQUOT) {
+    // Data was lost on the way to the disk; an fsync now could miss what syncfs just reported.
+    return "cannot make the files written under storage.root " + m_root.string() + " durable: " + syncfs_problem;
+  }
+  // Not every file system or sandbox offers syncfs: fall back to each file and its directory
+  // (the directory holds the rename that put the file in place).
+  std::set<std::filesystem::path> directories;
+  for (const std::string& name : names) {
+    const std::filesystem::path path = m_root / name;
+    if (std::string problem = fsync_path(path, O_RDONLY); !problem.empty()) {
+      return problem + " (after syncfs of storage.root " + m_root.string() + " failed: " + syncfs_problem + ")";
+    }
+    directories.insert(path.parent_path());
+  }
+  for (const std::filesystem::path& directory : directories) {
+    if (std::string problem = fsync_path(directory, O_RDONLY | O_DIRECTORY); !problem.empty()) {
+      return problem + " (after syncfs of storage.root " + m_root.string() + " failed: " + syncfs_problem + ")";
+    }
+  }
+  return {};
 }
 
 } // namespace ikgen

@@ -5,8 +5,13 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <malloc.h>
 #include <string>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 
 #include "ikgen/exif.hpp"
 #include "test_images.hpp"
@@ -467,3 +472,103 @@ TEST_CASE("Codecs: inspect_output accepts only a whole image of the expected for
 }
 
 } // namespace ikgen
+
+namespace ikgen {
+namespace {
+
+// A JPEG whose frame header claims width x height, with an 8x8 image's data behind it.
+Bytes jpeg_claiming(std::uint16_t width, std::uint16_t height) {
+  Bytes jpeg = test::encode_jpeg(test::make_photo(8, 8));
+  for (std::size_t i = 0; i + 9 < jpeg.size(); ++i) {
+    if (jpeg[i] == 0xFF && jpeg[i + 1] == 0xC0) { // SOF0: length, precision, height, width
+      jpeg[i + 5] = static_cast<unsigned char>(height >> 8);
+      jpeg[i + 6] = static_cast<unsigned char>(height & 0xFF);
+      jpeg[i + 7] = static_cast<unsigned char>(width >> 8);
+      jpeg[i + 8] = static_cast<unsigned char>(width & 0xFF);
+      return jpeg;
+    }
+  }
+  FAIL("no SOF0 marker");
+  return {};
+}
+
+// A PNG whose header claims width x height RGB pixels, with almost no data behind it.
+Bytes png_claiming(std::uint32_t width, std::uint32_t height) {
+  Bytes png = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
+  Bytes ihdr;
+  test::append_be32(ihdr, width);
+  test::append_be32(ihdr, height);
+  for (const unsigned char b : {8, 2, 0, 0, 0}) ihdr.push_back(b);
+  const Bytes empty_deflate = {0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01};
+  for (const Bytes& chunk : {test::png_chunk("IHDR", ihdr), test::png_chunk("IDAT", empty_deflate), test::png_chunk("IEND", {})}) {
+    png.insert(png.end(), chunk.begin(), chunk.end());
+  }
+  return png;
+}
+
+std::size_t heap_in_use() {
+  const struct mallinfo2 info = mallinfo2();
+  return info.uordblks + info.hblkhd;
+}
+
+std::size_t address_space_in_use() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmSize:", 0) == 0) return std::stoull(line.substr(7)) * 1024;
+  }
+  return 0;
+}
+
+// Decodes `bytes` many times in a child process whose address space is too small for the
+// pixels its header claims, so that cv::Mat::create throws inside the decoder. Returns the heap
+// growth over the decodes (what the library state of each failed decode left behind), or a
+// negative number if a decode did not fail as expected.
+long long heap_left_by_failed_decodes(const Bytes& bytes) {
+  int pipe_ends[2];
+  REQUIRE(::pipe(pipe_ends) == 0);
+  std::fflush(nullptr);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(pipe_ends[0]);
+    const rlimit limit{address_space_in_use() + (512ull << 20), RLIM_INFINITY};
+    long long growth = -1;
+    if (::setrlimit(RLIMIT_AS, &limit) == 0) {
+      bool all_failed = !decode_image(bytes).image; // the first one sets up what stays
+      const std::size_t before = heap_in_use();
+      for (int i = 0; i < 100; ++i) all_failed = all_failed && !decode_image(bytes).image;
+      growth = all_failed ? static_cast<long long>(heap_in_use()) - static_cast<long long>(before) : -1;
+    }
+    [[maybe_unused]] const ssize_t n = ::write(pipe_ends[1], &growth, sizeof growth);
+    _exit(0);
+  }
+  ::close(pipe_ends[1]);
+  long long growth = -2;
+  const ssize_t n = ::read(pipe_ends[0], &growth, sizeof growth);
+  ::close(pipe_ends[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return n == sizeof growth ? growth : -3;
+}
+
+} // namespace
+} // namespace ikgen
+
+TEST_CASE("Codecs: a decode whose pixel buffer cannot be allocated frees the libjpeg and libpng state") {
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan reserves terabytes of address space; its leak checker covers this instead.
+  MESSAGE("not run under AddressSanitizer (it needs an unlimited address space)");
+#else
+  SUBCASE("JPEG") {
+    const long long growth = ikgen::heap_left_by_failed_decodes(ikgen::jpeg_claiming(20000, 20000));
+    CHECK(growth >= 0);
+    CHECK(growth < 64 * 1024);
+  }
+  SUBCASE("PNG") {
+    const long long growth = ikgen::heap_left_by_failed_decodes(ikgen::png_claiming(20000, 20000));
+    CHECK(growth >= 0);
+    CHECK(growth < 64 * 1024);
+  }
+#endif
+}

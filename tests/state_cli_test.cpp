@@ -371,3 +371,32 @@ TEST_CASE("state: a broken file at a cache name is neither adopted nor trusted, 
   CHECK(run_ikgen(site.dir, "check --verify").status == 0);
   CHECK(run_ikgen(site.dir, "generateimages --verify").out.find("generated 0, already present 12") != std::string::npos);
 }
+
+TEST_CASE("state: a state file that cannot be written (file size limit) stops the run cleanly, and the next run adopts") {
+  Site site;
+  site.dir.write("ikgen.yaml", std::string(k_config) + "  - id: many\n    specs: [\"shop:png\"]\n    include: [\"many/*.png\"]\n");
+  for (int i = 0; i < 200; ++i) put(site.dir, "media/many/p" + std::to_string(i) + ".png", encode_png(make_photo(24, 16)));
+  // A real write failure under the state file: its write-ahead log grows by a page or more with
+  // every chunk's commit and soon passes the 32 KiB limit, while each rendition stays far below
+  // it (ikgen ignores SIGXFSZ, so the write fails instead of killing the process).
+  const std::string command = "cd " + shell_quote(site.dir.path().string()) + " && bash -c " +
+                              shell_quote("ulimit -f 32 && exec " + shell_quote(IKGEN_BINARY) + " generateimages -j 2") +
+                              " >.ikgen-stdout 2>.ikgen-stderr";
+  const int raw = std::system(command.c_str());
+  REQUIRE(WIFEXITED(raw));
+  CHECK(WEXITSTATUS(raw) == 3);
+  const std::string err = read_text(site.dir / ".ikgen-stderr");
+  CHECK(err.find("ikgen: error: cannot write state file " + (site.dir / "media/CACHE/images/.ikgen-state.sqlite").string()) !=
+        std::string::npos);
+  CHECK(err.find("terminate") == std::string::npos);
+  const std::size_t written = files_under(site.cache()).size();
+  CHECK(written > 0);
+  CHECK(written < 212);
+
+  // Whatever the failed commits left unrecorded is found, inspected and adopted.
+  const Outcome next = run_ikgen(site.dir, "generateimages");
+  CHECK(next.status == 0);
+  CHECK(next.out.find("generated " + std::to_string(212 - written) + ", already present " + std::to_string(written)) !=
+        std::string::npos);
+  CHECK(run_ikgen(site.dir, "generateimages").out.find("generated 0, already present 212") != std::string::npos);
+}

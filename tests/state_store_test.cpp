@@ -121,6 +121,15 @@ TEST_CASE("StateStore: preload answers find() as the file does, and yields to ch
     CHECK_FALSE(store->find("g2", "b.jpg"));
     CHECK(store->find("g1", "b.jpg")->width == 1);
   }
+  SUBCASE("a flushed change to a preloaded source is seen, not what was preloaded") {
+    const std::vector<std::string_view> batch{"a.jpg", "b.jpg"};
+    store->preload(batch);
+    store->record(record_of("g1", "a.jpg", 13));
+    store->flush();
+    CHECK(store->find("g1", "a.jpg")->width == 13);
+    CHECK(store->find("g2", "a.jpg")->width == 2);
+    CHECK(store->find("g1", "b.jpg")->width == 1);
+  }
   SUBCASE("a change buffered before the preload is seen") {
     store->record(record_of("g1", "a.jpg", 11));
     const std::vector<std::string_view> batch{"a.jpg"};
@@ -153,4 +162,44 @@ TEST_CASE("StateStore: preload of a few sources among many other records reads t
   CHECK(store->find("g", "s11999.jpg")->width == 1999);
   CHECK_FALSE(store->find("g", "s12000.jpg"));
   CHECK(store->find("g", "s10001.jpg")->width == 1); // not preloaded
+}
+
+namespace {
+
+std::size_t records_on_disk(const std::filesystem::path& path) {
+  const auto reader = ikgen::open_sqlite_state_store(path, StoreAccess::read_only, [](const std::string&) {});
+  std::size_t count = 0;
+  reader->for_each([&](const CacheRecord&) { ++count; });
+  return count;
+}
+
+} // namespace
+
+TEST_CASE("StateStore: only flush() writes; find() sees what is held; destruction and discard() drop it") {
+  TempDir dir;
+  const auto path = dir / "state.sqlite";
+  {
+    const auto store = open(path);
+    // More records than any batch size: record() must never write on its own (it runs on a
+    // worker thread, and the files are not durable yet).
+    for (int i = 0; i < 2000; ++i) store->record(record_of("thumb", "s" + std::to_string(i) + ".jpg", i));
+    CHECK(records_on_disk(path) == 0);
+    REQUIRE(store->find("thumb", "s7.jpg"));
+    CHECK(store->find("thumb", "s7.jpg")->width == 7);
+    CHECK(records_on_disk(path) == 0); // find() answered from memory, without writing
+    store->forget("thumb", "s7.jpg");
+    CHECK_FALSE(store->find("thumb", "s7.jpg"));
+    store->flush();
+    CHECK(records_on_disk(path) == 1999);
+    CHECK(store->find("thumb", "s8.jpg")->width == 8);
+
+    store->record(record_of("thumb", "late.jpg", 1));
+    store->discard();
+    CHECK_FALSE(store->find("thumb", "late.jpg"));
+    store->flush();
+    CHECK(records_on_disk(path) == 1999);
+
+    store->record(record_of("thumb", "unflushed.jpg", 1));
+  }
+  CHECK(records_on_disk(path) == 1999); // the store was destroyed before a flush
 }

@@ -41,6 +41,9 @@ struct Decided {
 struct Decisions {
   std::vector<Decided> items;
   std::vector<std::string> content_hashes; // per source, with --verify-content
+  // Cache files found without a record and recorded (Adopt::yes); their records wait in the
+  // store's memory until the caller makes the files durable and flushes.
+  std::vector<std::string> adopted;
   [[nodiscard]] SourceFingerprint fingerprint(const Decided& d) const {
     return {d.source->source.size, d.source->source.mtime_ns, content_hashes[d.source_index]};
   }
@@ -69,6 +72,11 @@ using PairSink = std::function<void(const Decided&, const PairOutcome&)>;
 // recorded. Each stale output is claimed first; one another process holds is done after the
 // others, once its claim is free, and only if the re-read record still says it is stale. An
 // output whose claim stays taken for k_claim_patience fails with a message saying so.
+// Durability: outputs are generated a chunk of sources at a time; after each chunk the main
+// thread makes its files durable (Storage::make_durable, one syncfs), then writes their records
+// in one transaction, then releases their claims. After an interrupt the finished outputs of the
+// chunk are still recorded. Throws Error (environment error) when the storage cannot be synced
+// (nothing of that chunk is recorded) or the state file cannot be written.
 void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair = {});
 
 } // namespace ikgen

@@ -33,6 +33,9 @@ struct Image {
 // RGBA->RGB drops alpha (no compositing; see composite_on_white), RGB->grey uses ITU-R 601-2 luma.
 [[nodiscard]] cv::Mat convert_pixels(const cv::Mat& pixels, PixelMode to);
 
+// The pixels as RGBA: themselves when they already are (no copy), else convert_pixels.
+[[nodiscard]] cv::Mat as_rgba(const cv::Mat& pixels);
+
 // RGBA composited on an opaque white background, as pilkit's prepare_image does for JPEG:
 // each channel round((c*a + 255*(255-a))/255).
 [[nodiscard]] cv::Mat composite_on_white(const cv::Mat& bgra);

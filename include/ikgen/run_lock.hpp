@@ -7,6 +7,8 @@
 #include <functional>
 #include <string>
 
+#include "ikgen/unique_fd.hpp"
+
 namespace ikgen {
 
 enum class LockWait { wait, no_wait };
@@ -22,7 +24,7 @@ public:
   RunLock& operator=(const RunLock&) = delete;
 
 private:
-  int m_fd = -1;
+  UniqueFd m_fd;
 };
 
 } // namespace ikgen

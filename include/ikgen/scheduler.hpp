@@ -40,7 +40,8 @@ struct ScheduleOptions {
 
 // Generates every output in `work` (the caller has removed up-to-date ones), reporting each
 // through options.on_result. Never throws for a bad image: each failure is a JobResult, and the
-// other outputs go on.
+// other outputs go on. Anything else thrown on a worker (by on_result, or out of memory) starts
+// no new source and is thrown again here once the sources in flight are done.
 void generate(const std::vector<SourceJobs>& work, const ScheduleOptions& options);
 
 } // namespace ikgen

@@ -39,23 +39,30 @@ class StateStore {
 public:
   virtual ~StateStore() = default;
 
-  // The record of (generator, source), if any.
+  // The record of (generator, source), if any, counting changes not flushed yet.
   [[nodiscard]] virtual std::optional<CacheRecord> find(const std::string& generator, const std::string& source) = 0;
   // Reads the records of all of `sources` at once, so that find() answers for them from memory:
   // a run asks about a batch of sources, and reading them one by one costs a read transaction
   // (file locks) each. What was read stands, as find()'s own reads do, until invalidate() or a
-  // change to that source. Only a hint: find() answers the same without it.
+  // flush() of a change to that source (changes not flushed answer first). Only a hint: find()
+  // answers the same without it.
   virtual void preload(std::span<const std::string_view> sources) = 0;
-  // Adds or replaces the record of (generator, source). May be buffered until flush().
+  // Adds or replaces the record of (generator, source) in memory; only flush() writes it, and
+  // record() never does (it may be called from a worker thread, one call at a time).
   virtual void record(const CacheRecord& record) = 0;
-  // Removes the record of (generator, source), if any. May be buffered until flush().
+  // Removes the record of (generator, source), if any; held in memory like record().
   virtual void forget(const std::string& generator, const std::string& source) = 0;
   // Calls `visit` with every record, one at a time (a store may hold millions), sorted by source
-  // then generator: the table's key order, so nothing is sorted. Changes made from `visit` wait
-  // in the buffer until the walk is over.
+  // then generator: the table's key order, so nothing is sorted. Flushes first; changes made
+  // from `visit` wait in memory until the next flush().
   virtual void for_each(const std::function<void(const CacheRecord&)>& visit) = 0;
-  // Makes buffered changes durable. Throws Error if the store cannot be written.
+  // Writes the changes held in memory, in one transaction. Throws Error (environment error) if
+  // the store cannot be written; the changes are then dropped, not retried. Changes still held
+  // when the store is destroyed are dropped too: a record is written only when its caller says
+  // the file it describes is durable (generation.cpp).
   virtual void flush() = 0;
+  // Drops the changes held in memory, unwritten (their files could not be made durable).
+  virtual void discard() = 0;
   // Forgets what find() read before, so that the next find() sees what other processes wrote
   // since (the claim protocol re-reads a record after taking an output's claim).
   virtual void invalidate() = 0;

@@ -10,8 +10,10 @@
 #include <span>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "ikgen/staleness.hpp"
+#include "ikgen/unique_fd.hpp"
 
 namespace ikgen {
 
@@ -38,6 +40,11 @@ public:
   [[nodiscard]] virtual std::string write(const std::string& name, std::span<const unsigned char> bytes) = 0;
   // Removes a cache file. Returns "" or a one-line reason.
   [[nodiscard]] virtual std::string remove(const std::string& name) = 0;
+  // Makes the cache files `names` durable (their contents and their names on stable storage, so
+  // that they survive a power loss), with every other file written so far. Called before their
+  // state records are committed: a record must never outlive its file. Returns "" or a one-line
+  // reason naming the storage; the caller then does not record them.
+  [[nodiscard]] virtual std::string make_durable(const std::vector<std::string>& names) = 0;
   [[nodiscard]] const StorageCounters& counters() const { return m_counters; }
 
 protected:
@@ -46,7 +53,7 @@ protected:
 
 // The local file system under `root`. Writes and removals whose directory resolves (through
 // symbolic links) outside the root are refused.
-class LocalStorage final : public Storage {
+class LocalStorage : public Storage {
 public:
   explicit LocalStorage(std::filesystem::path root);
   OutputObservation stat(const std::string& name) override;
@@ -55,10 +62,15 @@ public:
                                                 std::size_t tail_limit) override;
   std::string write(const std::string& name, std::span<const unsigned char> bytes) override;
   std::string remove(const std::string& name) override;
+  // One syncfs(2) of the file system under the root, whatever the number of files (an fsync per
+  // file would cost a disk flush each); where syncfs fails, an fsync of each file and of its
+  // directory instead (but not after a write-back error, which syncfs has then reported).
+  std::string make_durable(const std::vector<std::string>& names) override;
 
 private:
   std::filesystem::path m_root;
   std::filesystem::path m_canonical_root;
+  UniqueFd m_root_fd; // for syncfs, opened before the first write (see make_durable)
 };
 
 } // namespace ikgen

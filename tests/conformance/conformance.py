@@ -291,7 +291,7 @@ class AutoTranspose:
 
 
 class TrimBorderColorCorrected:
-    """ikgen's documented TrimBorderColor (DELIBERATE DIFFERENCE in src/processors.cpp): a pixel is
+    """ikgen's documented TrimBorderColor (DELIBERATE DIFFERENCE in src/processors/trim_border_color.cpp): a pixel is
     border when each channel (RGB, plus alpha for an image with alpha) is within int(t*255) of the
     border colour (pilkit's detect_border_color, or `color`); the requested sides are cropped to
     the other pixels; an image of nothing but border is left as it is. pilkit itself looks only at

@@ -153,8 +153,9 @@ def dictionary():
              "source_name_as_path", "source_name_dot_hash", "hash", "just_in_time", "optimistic", "auto",
              "true", "false", "null", "~", ": ", "- ", "{", "}", "[", "]", "&a", "*a", "<<", "!!str", "---",
              "#", "\n  ", "**", "*", "..", "/"}
-    processors = (ROOT / "src/processors.cpp").read_text(encoding="utf-8")
-    words.update(re.findall(r'registry\.push_back\(\{"([A-Za-z]+)"', processors))
+    # One file per processor: each returns {"Name", "summary", {params...}, ...} from its factory.
+    processors = "".join(path.read_text(encoding="utf-8") for path in sorted((ROOT / "src/processors").glob("*.cpp")))
+    words.update(re.findall(r'return \{"([A-Za-z]+)", "', processors))
     words.update(re.findall(r'\{"([a-z_]+)", ParamKind', processors))
     lines = []
     for word in sorted(words):
