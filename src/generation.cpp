@@ -71,9 +71,10 @@ bool same_record(const std::optional<CacheRecord>& a, const std::optional<CacheR
 // claim recorded the file before releasing it. A record unchanged since the decision means
 // nobody made the file meanwhile, and the decision stands (the storage is not asked twice); a
 // changed one is judged afresh.
+// `record` receives the state record the verdict rests on (read here, once per pair).
 Verdict decide_one(Session& session, const Decided& d, const SourceFingerprint& fingerprint,
-                   std::optional<OutputObservation>& observed, Recheck recheck = Recheck::no,
-                   std::optional<CacheRecord>* seen = nullptr) {
+                   std::optional<OutputObservation>& observed, std::optional<CacheRecord>& record,
+                   Recheck recheck = Recheck::no) {
   // A source that cannot be read (a listed name that does not exist, a directory...) fails; its
   // name may not even be one the storage should be asked about ("..").
   if (!d.source->source.rejection.empty()) {
@@ -81,8 +82,7 @@ Verdict decide_one(Session& session, const Decided& d, const SourceFingerprint& 
     unusable.source_rejection = d.source->source.rejection;
     return decide(unusable, std::nullopt);
   }
-  const std::optional<CacheRecord> record = session.store.find(d.output->spec->id, d.source->source.name);
-  if (seen) *seen = record;
+  record = session.store.find(d.output->spec->id, d.source->source.name);
   if (recheck == Recheck::yes && same_record(record, d.record)) return d.verdict;
   Facts facts;
   facts.strategy = session.strategy;
@@ -113,10 +113,18 @@ Verdict decide_one(Session& session, const Decided& d, const SourceFingerprint& 
   return decide(facts, observed);
 }
 
-// Width and height of an up-to-date pair, from its record.
-PairOutcome existing(Session& session, const Decided& d) {
+// Width and height of an up-to-date pair, from its record: the one read when deciding unless
+// the decision wrote a new one (adopted) or the record was read again since (a claim's re-check).
+PairOutcome existing(Session& session, const Decided& d, Recheck recheck = Recheck::no) {
   PairOutcome outcome;
   outcome.state = PairState::exists;
+  if (recheck == Recheck::no && !d.verdict.record_needed) {
+    if (d.record) {
+      outcome.width = d.record->width;
+      outcome.height = d.record->height;
+    }
+    return outcome;
+  }
   if (const std::optional<CacheRecord> record = session.store.find(d.output->spec->id, d.source->source.name)) {
     outcome.width = record->width;
     outcome.height = record->height;
@@ -176,17 +184,23 @@ Decisions decide_all(Session& session, const Plan& plan, Adopt adopt_found) {
   }
   std::vector<Decided>& decided = decisions.items;
   decided.reserve(plan.output_count);
+  // One read of the state file for the whole batch instead of one per source.
+  std::vector<std::string_view> names;
+  names.reserve(plan.sources.size());
+  for (const SourceJobs& source : plan.sources) {
+    if (source.source.rejection.empty()) names.push_back(source.source.name);
+  }
+  session.store.preload(names);
   for (std::size_t i = 0; i < plan.sources.size(); ++i) {
     const SourceJobs& source = plan.sources[i];
     for (const OutputJob& output : source.outputs) {
-      Decided d{&source, &output, i, {}, std::nullopt, std::nullopt};
+      Decided& d = decided.emplace_back(Decided{&source, &output, i, {}, std::nullopt, std::nullopt});
       const SourceFingerprint fingerprint = decisions.fingerprint(d);
-      d.verdict = decide_one(session, d, fingerprint, d.observed, Recheck::no, &d.record);
+      d.verdict = decide_one(session, d, fingerprint, d.observed, d.record);
       if (d.verdict.record_needed && adopt_found == Adopt::yes) {
         adopt(session, d, fingerprint, d.observed);
         decisions.adopted.push_back(d.output->cache_name);
       }
-      decided.push_back(d);
     }
   }
   return decisions;
@@ -244,7 +258,8 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
     for (const Decided* d : entry.served) {
       const SourceFingerprint fingerprint = decisions.fingerprint(*d);
       std::optional<OutputObservation> observed;
-      const Verdict verdict = decide_one(session, *d, fingerprint, observed, Recheck::yes);
+      std::optional<CacheRecord> record;
+      const Verdict verdict = decide_one(session, *d, fingerprint, observed, record, Recheck::yes);
       if (verdict.record_needed) {
         adopt(session, *d, fingerprint, observed);
         adopted = true;
@@ -256,7 +271,7 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
     else session.claims->release(name);
     if (!stale) {
       up_to_date += entry.served.size();
-      for (const Decided* d : entry.served) report(*d, existing(session, *d));
+      for (const Decided* d : entry.served) report(*d, existing(session, *d, Recheck::yes));
     }
     return stale;
   };

@@ -63,6 +63,23 @@ private:
   sqlite3_stmt* m_statement = nullptr;
 };
 
+// Several statements read from one snapshot, taking the file's read lock once. Ends only the
+// transaction it began (none when one was open already).
+class ReadTransaction {
+public:
+  explicit ReadTransaction(sqlite3* db)
+      : m_db(db), m_began(sqlite3_get_autocommit(db) && sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK) {}
+  ~ReadTransaction() {
+    if (m_began) sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr);
+  }
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
+
+private:
+  sqlite3* m_db;
+  bool m_began;
+};
+
 std::string column_text(sqlite3_stmt* statement, int column) {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, column));
   return text ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(statement, column))) : std::string();
@@ -148,6 +165,7 @@ public:
   // finds those files and adopts them after inspecting them.
   ~SqliteStateStore() override {
     m_by_source.reset();
+    m_by_range.reset();
     if (m_db) sqlite3_close(m_db);
   }
 
@@ -159,6 +177,12 @@ public:
       return change->second.record;
     }
     if (!m_db) return std::nullopt;
+    if (const std::optional<std::size_t> index = preloaded_index(source)) {
+      for (std::size_t i = m_preloaded_first[*index]; i < m_preloaded_first[*index + 1]; ++i) {
+        if (m_preloaded_records[i].generator == generator) return m_preloaded_records[i];
+      }
+      return std::nullopt;
+    }
     if (!m_cached || m_cached_source != source) fetch(source);
     for (const CacheRecord& record : m_cached_records) {
       if (record.generator == generator) return record;
@@ -201,7 +225,29 @@ public:
     if (damaged) start_over(damage_of(status));
   }
 
-  void invalidate() override { m_cached = false; }
+  void preload(std::span<const std::string_view> sources) override {
+    clear_preloaded();
+    if (!m_db || sources.empty()) return;
+    m_preloaded_sources.assign(sources.begin(), sources.end());
+    std::sort(m_preloaded_sources.begin(), m_preloaded_sources.end());
+    m_preloaded_sources.erase(std::unique(m_preloaded_sources.begin(), m_preloaded_sources.end()),
+                              m_preloaded_sources.end());
+    m_preloaded_valid.assign(m_preloaded_sources.size(), 1);
+    std::string damage;
+    try {
+      damage = read_preloaded();
+      index_preloaded();
+    } catch (...) {
+      clear_preloaded();
+      throw;
+    }
+    if (!damage.empty()) start_over(damage); // the new store is empty: nothing preloaded
+  }
+
+  void invalidate() override {
+    m_cached = false;
+    clear_preloaded();
+  }
 
   void discard() override { m_pending.clear(); }
 
@@ -213,6 +259,9 @@ public:
     if (changes.empty() || !m_db || !m_writable) return;
     m_cached = false; // the cache holds what the file said before these changes
     std::string damage; // why the file turned out damaged while writing it
+    for (const auto& [key, change] : changes) {
+      if (const std::optional<std::size_t> index = preloaded_index(key.first)) m_preloaded_valid[*index] = 0;
+    }
     exec("BEGIN IMMEDIATE");
     {
       Statement upsert(m_db, "INSERT OR REPLACE INTO cache_files (generator, source, cache_name, source_size, "
@@ -311,11 +360,123 @@ private:
     m_warn("state file " + m_path.string() + " is unusable (" + problem + "); " +
            (m_writable ? "starting a new one: outputs not found in the storage are regenerated" : "treating it as empty"));
     m_by_source.reset();
+    m_by_range.reset();
+    clear_preloaded();
     m_cached = false;
     m_cached_records.clear();
     sqlite3_close(m_db);
     m_db = nullptr;
     if (m_writable) m_db = create_fresh_state_file(m_path);
+  }
+
+  // The position of `source` among the preloaded sources, if its records are there and current.
+  [[nodiscard]] std::optional<std::size_t> preloaded_index(std::string_view source) {
+    if (m_preloaded_sources.empty()) return std::nullopt;
+    // Asked in the batch's order, several times per source: try where the last answer was first.
+    std::size_t index = m_preloaded_hint;
+    if (index >= m_preloaded_sources.size() || m_preloaded_sources[index] != source) {
+      if (index + 1 < m_preloaded_sources.size() && m_preloaded_sources[index + 1] == source) {
+        ++index;
+      } else {
+        const auto it = std::lower_bound(m_preloaded_sources.begin(), m_preloaded_sources.end(), source);
+        if (it == m_preloaded_sources.end() || *it != source) return std::nullopt;
+        index = static_cast<std::size_t>(it - m_preloaded_sources.begin());
+      }
+    }
+    m_preloaded_hint = index;
+    if (!m_preloaded_valid[index]) return std::nullopt;
+    return index;
+  }
+
+  void clear_preloaded() {
+    m_preloaded_sources.clear();
+    m_preloaded_valid.clear();
+    m_preloaded_records.clear();
+    m_preloaded_first.clear();
+    m_preloaded_hint = 0;
+  }
+
+  // Each preloaded source's first record in m_preloaded_records (sorted by source), and the end.
+  void index_preloaded() {
+    m_preloaded_first.assign(m_preloaded_sources.size() + 1, m_preloaded_records.size());
+    std::size_t record = 0;
+    for (std::size_t i = 0; i < m_preloaded_sources.size(); ++i) {
+      while (record < m_preloaded_records.size() && m_preloaded_records[record].source < m_preloaded_sources[i]) ++record;
+      m_preloaded_first[i] = record;
+    }
+  }
+
+  // Reads the records of m_preloaded_sources (sorted) in one read transaction: one scan of the
+  // key range they span, merged with them, since a walk's batch is a run of neighbouring names.
+  // Records of other sources inside that range (a group this run does not select, a listed
+  // batch in no order) are skipped; once they outnumber the batch, the rest is looked up source
+  // by source instead, so a batch never costs more than a few times its own size.
+  // Returns why the file turned out damaged, or "".
+  [[nodiscard]] std::string read_preloaded() {
+    if (!m_by_range) {
+      m_by_range = std::make_unique<Statement>(
+          m_db, (std::string("SELECT ") + k_columns +
+                 " FROM cache_files WHERE source >= ?1 AND source <= ?2 ORDER BY source, generator")
+                    .c_str());
+    }
+    ReadTransaction transaction(m_db);
+    const std::vector<std::string>& wanted = m_preloaded_sources;
+    const std::size_t skip_limit = 4 * wanted.size() + 64;
+    std::size_t skipped = 0;
+    std::size_t next = 0; // the first wanted source not yet passed by the scan
+    sqlite3_stmt* s = m_by_range->get();
+    sqlite3_reset(s);
+    bind_text(s, 1, wanted.front());
+    bind_text(s, 2, wanted.back());
+    int status = SQLITE_ROW;
+    bool gave_up = false;
+    while ((status = sqlite3_step(s)) == SQLITE_ROW) {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
+      const std::string_view row_source(text ? text : "", static_cast<std::size_t>(sqlite3_column_bytes(s, 1)));
+      while (next < wanted.size() && wanted[next] < row_source) ++next;
+      if (next < wanted.size() && wanted[next] == row_source) {
+        if (m_preloaded_valid[next]) {
+          std::optional<CacheRecord> record = read_checked_row(s);
+          if (!record) break;
+          m_preloaded_records.push_back(std::move(*record));
+        }
+      } else if (++skipped > skip_limit) {
+        gave_up = true;
+        break;
+      }
+    }
+    if (!gave_up && status != SQLITE_DONE) {
+      if (status != SQLITE_ROW && !is_damage(status)) fail_read();
+      const std::string damage = damage_of(status);
+      sqlite3_reset(s);
+      return damage;
+    }
+    sqlite3_reset(s);
+    if (!gave_up) return {};
+    // Sources before `next` were passed by the scan; the rest are read one by one, in order.
+    if (!m_by_source) {
+      m_by_source = std::make_unique<Statement>(
+          m_db, (std::string("SELECT ") + k_columns + " FROM cache_files WHERE source = ?1").c_str());
+    }
+    sqlite3_stmt* one = m_by_source->get();
+    for (std::size_t i = next; i < wanted.size(); ++i) {
+      if (!m_preloaded_valid[i]) continue;
+      sqlite3_reset(one);
+      bind_text(one, 1, wanted[i]);
+      while ((status = sqlite3_step(one)) == SQLITE_ROW) {
+        std::optional<CacheRecord> record = read_checked_row(one);
+        if (!record) break;
+        m_preloaded_records.push_back(std::move(*record));
+      }
+      if (status != SQLITE_DONE) {
+        if (status != SQLITE_ROW && !is_damage(status)) fail_read();
+        const std::string damage = damage_of(status);
+        sqlite3_reset(one);
+        return damage;
+      }
+    }
+    sqlite3_reset(one);
+    return {};
   }
 
   [[noreturn]] void fail_read() {
@@ -337,6 +498,12 @@ private:
   bool m_writable;
   StoreWarningSink m_warn;
   std::unique_ptr<Statement> m_by_source;
+  std::unique_ptr<Statement> m_by_range;
+  std::vector<std::string> m_preloaded_sources;   // sorted, unique
+  std::vector<unsigned char> m_preloaded_valid;    // per preloaded source: its records below are current
+  std::vector<CacheRecord> m_preloaded_records;    // sorted by source
+  std::vector<std::size_t> m_preloaded_first;      // see index_preloaded
+  std::size_t m_preloaded_hint = 0;                // the preloaded source find() asked about last
   bool m_cached = false;
   std::string m_cached_source;
   std::vector<CacheRecord> m_cached_records;

@@ -9,7 +9,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ikgen {
@@ -39,6 +41,12 @@ public:
 
   // The record of (generator, source), if any, counting changes not flushed yet.
   [[nodiscard]] virtual std::optional<CacheRecord> find(const std::string& generator, const std::string& source) = 0;
+  // Reads the records of all of `sources` at once, so that find() answers for them from memory:
+  // a run asks about a batch of sources, and reading them one by one costs a read transaction
+  // (file locks) each. What was read stands, as find()'s own reads do, until invalidate() or a
+  // flush() of a change to that source (changes not flushed answer first). Only a hint: find()
+  // answers the same without it.
+  virtual void preload(std::span<const std::string_view> sources) = 0;
   // Adds or replaces the record of (generator, source) in memory; only flush() writes it, and
   // record() never does (it may be called from a worker thread, one call at a time).
   virtual void record(const CacheRecord& record) = 0;
