@@ -7,14 +7,16 @@
 #   JPEG   the wallpapers of Debian's gnome-backgrounds and plasma-workspace-wallpapers that
 #          are at least 4096 px wide (up to 45), re-encoded as JPEG quality 92 with PIL
 #   mixed  the same wallpapers as shipped (PNG, WebP, JPEG)
-#   no-op  100,000 small JPEG sources whose outputs all exist
+#   no-op  100,000 small JPEG sources whose outputs all exist (and, with --noop-large N, a
+#          tree of N sources, hard links to 100 small JPEGs, whose outputs all exist)
 # Specs: ResizeToFill 100x100, ResizeToFit 400x400, ResizeToFit 1600x1600, all JPEG quality 85.
 #
 # Every tool of a corpus runs --runs times, interleaved (one run of each tool per round, the
 # order rotated each round), from an empty output directory, timed with /usr/bin/time -v.
 # Peers: vipsthumbnail, ImageMagick (convert), django-imagekit's generateimages (Django project
 # in bench/django_project), and the decode floor (djpeg at ikgen's decode scale). The no-op run
-# is compared with `find ROOT -type f -printf '%T@ %s %p\n'`.
+# is compared with `find SOURCES -type f -printf '%T@ %s %p\n'` over the source directory only
+# (walking and stating the sources is all it must do), and with the same find over the root.
 #
 # Options:
 #   --runs N            timed runs per tool (default 3; 1 with --quick)
@@ -23,6 +25,10 @@
 #   --files N           at most N wallpapers (default 45)
 #   --min-width PX      wallpapers at least PX wide (default 4096)
 #   --noop-sources N    sources in the no-op tree (default 100000)
+#   --noop-large N      also time a no-op tree of N sources (e.g. 1000000) to show time per
+#                       1,000 sources and peak RSS against the 100k tree; default 0: skipped,
+#                       because its first run generates 3 N outputs (about an hour and 12 GB
+#                       for 1,000,000 on 2 cores); later runs reuse the tree and take minutes
 #   --wait-idle SECS    before each corpus, wait up to SECS seconds for other processes to
 #                       leave the CPUs idle (under 10 % busy over 2 s); default 0: don't wait
 #   --skip-mixed        leave out the mixed corpus
@@ -48,6 +54,7 @@ QUICK=0
 MAX_FILES=
 MIN_WIDTH=4096
 NOOP_SOURCES=
+NOOP_LARGE=0
 SKIP_MIXED=0
 WAIT_IDLE=0
 SKIP_NOOP=0
@@ -75,6 +82,7 @@ while [ $# -gt 0 ]; do
     --files) need_value "$@"; positive_int "$1" "$2"; MAX_FILES=$2; shift 2 ;;
     --min-width) need_value "$@"; positive_int "$1" "$2"; MIN_WIDTH=$2; shift 2 ;;
     --noop-sources) need_value "$@"; positive_int "$1" "$2"; NOOP_SOURCES=$2; shift 2 ;;
+    --noop-large) need_value "$@"; [[ $2 =~ ^[0-9]+$ ]] || die "--noop-large needs a number of sources"; NOOP_LARGE=$2; shift 2 ;;
     --wait-idle) need_value "$@"; [[ $2 =~ ^[0-9]+$ ]] || die "--wait-idle needs seconds"; WAIT_IDLE=$2; shift 2 ;;
     --skip-mixed) SKIP_MIXED=1; shift ;;
     --skip-noop) SKIP_NOOP=1; shift ;;
@@ -364,48 +372,61 @@ if [ "$SKIP_MIXED" = 0 ]; then
 fi
 rm -rf "$OUT" "$JPEG_ROOT/CACHE" "$MIXED_ROOT/CACHE"
 
-# --- no-op tree ------------------------------------------------------------------------------
-if [ "$SKIP_NOOP" = 0 ]; then
-  NOOP=$WORK/noop-$NOOP_SOURCES
-  write_specs "$NOOP" '"photos/**/*.jpg"' ', upscale: false' >"$WORK/noop.yaml"
-  if [ ! -e "$NOOP/.sources-complete" ]; then
-    say "no-op tree: writing $NOOP_SOURCES sources under $NOOP/photos (once; reused by later runs)"
-    rm -rf "$NOOP"
-    "$PY" "$HELPER" noop-tree "$NOOP" --sources "$NOOP_SOURCES"
-    touch "$NOOP/.sources-complete"
+# --- no-op trees ------------------------------------------------------------------------------
+# noop_tree SECTION N [--link]: builds (once) and times the no-op tree of N sources. The timed
+# runs: ikgen with both strategies, and the reference: find over the sources only, all a run that
+# trusts its state must do (walk and stat the sources); the 100k tree also times find over the
+# whole storage root, which lists the outputs too.
+noop_tree() {
+  local section=$1 n=$2 link=${3:-} dir yaml expected r i
+  dir=$WORK/noop-$n
+  yaml=$WORK/$section.yaml
+  write_specs "$dir" '"photos/**/*.jpg"' ', upscale: false' >"$yaml"
+  if [ ! -e "$dir/.sources-complete" ]; then
+    say "[$section] writing $n sources under $dir/photos (once; reused by later runs)"
+    rm -rf "$dir"
+    "$PY" "$HELPER" noop-tree "$dir" --sources "$n" $link
+    touch "$dir/.sources-complete"
   fi
-  say "no-op tree: generating whatever outputs are missing (untimed; slow the first time)"
-  "$IKGEN" generateimages -q -c "$WORK/noop.yaml" >"$WORK/last.out" \
-    || die "ikgen failed to generate the no-op tree's outputs: $(tail -n 1 "$WORK/last.out")"
+  # The outputs and the state come from a real generate run, so the timed runs take ikgen's
+  # real no-op path over a state it wrote itself.
+  say "[$section] generating whatever outputs are missing (untimed; slow the first time)"
+  "$IKGEN" generateimages -q -c "$yaml" >"$WORK/last.out" \
+    || die "ikgen failed to generate the outputs of $dir: $(tail -n 1 "$WORK/last.out")"
   say "  $(tail -n 1 "$WORK/last.out")"
-  EXPECTED=$((3 * NOOP_SOURCES))
-  # Warm-up (untimed): one run of each, so the page cache and dentry cache are warm for both.
-  "$IKGEN" generateimages -q -c "$WORK/noop.yaml" >"$WORK/last.out"
-  expect_summary 0 "$EXPECTED"
-  "$IKGEN" generateimages -q --strategy optimistic -c "$WORK/noop.yaml" >"$WORK/last.out"
-  expect_summary 0 "$EXPECTED"
-  find "$NOOP" -type f -printf '%T@ %s %p\n' >/dev/null
+  expected=$((3 * n))
+  # Warm-up (untimed): one run of each, so the page cache and dentry cache are warm for all.
+  "$IKGEN" generateimages -q -c "$yaml" >"$WORK/last.out"
+  expect_summary 0 "$expected"
+  "$IKGEN" generateimages -q --strategy optimistic -c "$yaml" >"$WORK/last.out"
+  expect_summary 0 "$expected"
+  find "$dir" -type f -printf '%T@ %s %p\n' >/dev/null
+  printf '%s\t%s\n' "$section" "$n" >>"$META/noop_sizes.tsv"
   wait_idle
-  noop_tool() { # TOOL RUN
-    case $1 in
-      ikgen)
-        timed noop ikgen "$2" "$IKGEN" generateimages -c "$WORK/noop.yaml"
-        expect_summary 0 "$EXPECTED" ;;
-      ikgen-opt)
-        timed noop ikgen-opt "$2" "$IKGEN" generateimages --strategy optimistic -c "$WORK/noop.yaml"
-        expect_summary 0 "$EXPECTED" ;;
-      find)
-        timed noop find "$2" bash -c 'find "$1" -type f -printf '\''%T@ %s %p\n'\'' >/dev/null' _ "$NOOP" ;;
-      find-src)
-        timed noop find-src "$2" bash -c 'find "$1" -type f -printf '\''%T@ %s %p\n'\'' >/dev/null' _ "$NOOP/photos" ;;
-    esac
-  }
-  NOOP_TOOLS=(ikgen ikgen-opt find find-src)
+  local tools=(ikgen ikgen-opt find-src)
+  [ "$section" = noop ] && tools+=(find)
   for ((r = 1; r <= RUNS; r++)); do
-    for ((i = 0; i < ${#NOOP_TOOLS[@]}; i++)); do
-      noop_tool "${NOOP_TOOLS[(i + r - 1) % ${#NOOP_TOOLS[@]}]}" "$r"
+    for ((i = 0; i < ${#tools[@]}; i++)); do
+      case ${tools[(i + r - 1) % ${#tools[@]}]} in
+        ikgen)
+          timed "$section" ikgen "$r" "$IKGEN" generateimages -c "$yaml"
+          expect_summary 0 "$expected" ;;
+        ikgen-opt)
+          timed "$section" ikgen-opt "$r" "$IKGEN" generateimages --strategy optimistic -c "$yaml"
+          expect_summary 0 "$expected" ;;
+        find-src)
+          timed "$section" find-src "$r" bash -c 'find "$1" -type f -printf '\''%T@ %s %p\n'\'' >/dev/null' _ "$dir/photos" ;;
+        find)
+          timed "$section" find "$r" bash -c 'find "$1" -type f -printf '\''%T@ %s %p\n'\'' >/dev/null' _ "$dir" ;;
+      esac
     done
   done
+}
+
+: >"$META/noop_sizes.tsv"
+if [ "$SKIP_NOOP" = 0 ]; then
+  noop_tree noop "$NOOP_SOURCES"
+  if [ "$NOOP_LARGE" -gt 0 ]; then noop_tree noop-large "$NOOP_LARGE" --link; fi
 fi
 
 # --- report ----------------------------------------------------------------------------------
@@ -434,6 +455,9 @@ print("%s (Django %s, pilkit %s, Pillow %s, Python %s)" % (m["__version__"], dja
   echo "Specs: ResizeToFill 100×100, ResizeToFit 400×400, ResizeToFit 1600×1600, all JPEG quality 85 (3 outputs per source)."
   if [ "$SKIP_NOOP" = 0 ]; then
     echo "no-op tree: $NOOP_SOURCES 16×16 JPEG sources in $(( (NOOP_SOURCES + 99) / 100 )) directories of 100, with all $((3 * NOOP_SOURCES)) outputs of the same three specs present (with \`upscale: false\`, so the outputs stay 16×16)."
+    if [ "$NOOP_LARGE" -gt 0 ]; then
+      echo "no-op tree, large: $NOOP_LARGE sources laid out the same way ($(( (NOOP_LARGE + 99) / 100 )) directories of 100), each a name of its own hard-linked to one of the first 100 (so that writing it takes seconds), with all $((3 * NOOP_LARGE)) outputs present, generated by ikgen."
+    fi
   fi
 } | sed 's/\t/ /g' >"$META/corpora.tsv"
 
@@ -446,10 +470,12 @@ how mixed magick "as for JPEG."
 how jpeg django "\`/usr/bin/python3 -m django generateimages bench\` with bench/django_project (three \`ImageSpec\`s registered with \`imagekit.register.generator\`, one directory source group with \`imagekit.register.source_group\`), from an empty cache directory; one process, as the command runs; every source is opened and decoded once per spec."
 how mixed django "as for JPEG."
 how jpeg floor "\`djpeg -scale S -outfile /dev/null FILE\` once per source, one file after another (one core), S being the scale ikgen decoded that source at: $SCALES_USED. ${SCALES_NOTE}."
-how noop ikgen "\`ikgen generateimages -c noop.yaml\` (all cores; the default strategy, just_in_time) over the no-op tree, all outputs present and known to the state store (checked: \`generated 0\`); one untimed warm-up of each command first, so all run with warm page and dentry caches and a warm state store."
-how noop ikgen-opt "\`ikgen generateimages --strategy optimistic -c noop.yaml\`, otherwise as above: the storage is never asked about outputs."
-how noop find "\`find ROOT -type f -printf '%T@ %s %p\\n' >/dev/null\` over the storage root: the sources and the existing outputs. This is the reference of the no-op target."
-how noop find-src "the same \`find\` over ROOT/photos, the sources only, for comparison."
+for section in noop noop-large; do
+  how "$section" ikgen "\`ikgen generateimages -c $section.yaml\` (all cores; the default strategy, just_in_time) over the no-op tree, all outputs present and known to the state store (checked: \`generated 0\`); one untimed warm-up of each command first, so all run with warm page and dentry caches and a warm state store."
+  how "$section" ikgen-opt "\`ikgen generateimages --strategy optimistic -c $section.yaml\`, otherwise as above: the storage is never asked about outputs."
+  how "$section" find-src "\`find ROOT/photos -type f -printf '%T@ %s %p\\n' >/dev/null\` over the sources only: it walks and stats every source, all that a run trusting its state must do. This is the reference of the no-op targets."
+done
+how noop find "the same \`find\` over the whole storage root: the sources and the outputs, which a run that trusts its state never touches; for comparison (earlier results used it as the reference)."
 note "Before every timed run the tool's outputs are deleted and \`sync\` is run, outside the timing; the corpora are read once beforehand, so every run reads its sources from the page cache. Wall time is measured around \`/usr/bin/time -v\`."
 
 mkdir -p "$(dirname "$RESULTS")"

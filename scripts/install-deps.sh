@@ -16,6 +16,8 @@ packages=(
   clang libclang-rt-14-dev
   # sample photos for the demo and the end-to-end tests (copied at run time, never committed)
   gnome-backgrounds
+  # setpriv, to run ikgen as an unprivileged user in the permission tests (tests/robustness_cli_test.cpp)
+  util-linux
   # the system ikgen replaces, used as a reference in tests
   python3 python3-pil python3-pilkit python3-yaml
   # real django-imagekit, to pin its names in tests (tests/imagekit/reference.py)

@@ -288,6 +288,7 @@ OutputDefect inspect_output(std::span<const unsigned char> head, std::span<const
                             std::optional<ImageFormat> expected, std::optional<ImageHeader>* header) {
   const std::optional<ImageHeader> read = read_header(head);
   if (header) *header = read;
+  if (size == 0) return OutputDefect::empty;
   if (!read) return OutputDefect::no_header;
   if (expected && read->format != *expected) return OutputDefect::wrong_format;
   // Only the ends are looked at, so the check costs one more small read, not a decode: a file cut
@@ -312,16 +313,6 @@ OutputDefect inspect_output(std::span<const unsigned char> head, std::span<const
     break;
   }
   return OutputDefect::none;
-}
-
-const char* defect_name(OutputDefect defect) {
-  switch (defect) {
-  case OutputDefect::none: return "whole";
-  case OutputDefect::no_header: return "no readable image header";
-  case OutputDefect::wrong_format: return "not the format of its spec";
-  case OutputDefect::truncated: return "truncated";
-  }
-  return "unknown";
 }
 
 namespace {

@@ -6,13 +6,15 @@
 #include <sstream>
 #include <yaml-cpp/yaml.h>
 
-#include "ikgen/config_reader.hpp"
 #include "ikgen/error.hpp"
-#include "ikgen/imagekit_config.hpp"
 #include "ikgen/naming.hpp"
 #include "ikgen/processors.hpp"
 #include "ikgen/python_value_reader.hpp"
 #include "ikgen/staleness.hpp"
+
+// Private to the config loader (src/).
+#include "config_reader.hpp"
+#include "imagekit_config.hpp"
 
 namespace ikgen {
 namespace {

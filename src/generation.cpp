@@ -7,7 +7,9 @@
 
 #include "ikgen/codecs.hpp"
 #include "ikgen/error.hpp"
+#include "ikgen/explain.hpp"
 #include "ikgen/interrupt.hpp"
+#include "ikgen/json.hpp"
 #include "ikgen/scheduler.hpp"
 #include "ikgen/source_hashes.hpp"
 
@@ -69,14 +71,18 @@ bool same_record(const std::optional<CacheRecord>& a, const std::optional<CacheR
 // claim recorded the file before releasing it. A record unchanged since the decision means
 // nobody made the file meanwhile, and the decision stands (the storage is not asked twice); a
 // changed one is judged afresh.
+// `record` receives the state record the verdict rests on (read here, once per pair).
 Verdict decide_one(Session& session, const Decided& d, const SourceFingerprint& fingerprint,
-                   std::optional<OutputObservation>& observed, Recheck recheck = Recheck::no,
-                   std::optional<CacheRecord>* seen = nullptr) {
+                   std::optional<OutputObservation>& observed, std::optional<CacheRecord>& record,
+                   Recheck recheck = Recheck::no) {
   // A source that cannot be read (a listed name that does not exist, a directory...) fails; its
   // name may not even be one the storage should be asked about ("..").
-  if (!d.source->source.rejection.empty()) return {true, Reason::output_missing, false};
-  const std::optional<CacheRecord> record = session.store.find(d.output->spec->id, d.source->source.name);
-  if (seen) *seen = record;
+  if (!d.source->source.rejection.empty()) {
+    Facts unusable;
+    unusable.source_rejection = d.source->source.rejection;
+    return decide(unusable, std::nullopt);
+  }
+  record = session.store.find(d.output->spec->id, d.source->source.name);
   if (recheck == Recheck::yes && same_record(record, d.record)) return d.verdict;
   Facts facts;
   facts.strategy = session.strategy;
@@ -90,14 +96,15 @@ Verdict decide_one(Session& session, const Decided& d, const SourceFingerprint& 
     return needs_storage_check(facts) ? d.verdict : decide(facts, std::nullopt);
   }
   if (needs_storage_check(facts)) {
-    observed = session.storage.stat(d.output->cache_name);
+    observed = OutputObservation{session.storage.stat(d.output->cache_name)};
     // A file that is there is trusted only if it can be a rendition: its header reads, is of the
     // spec's format, and it ends where that format ends. Anything else is replaced.
     if (observed->exists && observed->is_regular_file) {
       std::optional<ImageHeader> header;
-      observed->broken = inspect_output_file(session.storage, d.output->cache_name, observed->size,
-                                             d.output->spec->format, &header) != OutputDefect::none;
+      observed->defect = inspect_output_file(session.storage, d.output->cache_name, observed->size,
+                                             d.output->spec->format, &header);
       if (header) {
+        observed->format = header->format;
         observed->width = header->width;
         observed->height = header->height;
       }
@@ -106,10 +113,18 @@ Verdict decide_one(Session& session, const Decided& d, const SourceFingerprint& 
   return decide(facts, observed);
 }
 
-// Width and height of an up-to-date pair, from its record.
-PairOutcome existing(Session& session, const Decided& d) {
+// Width and height of an up-to-date pair, from its record: the one read when deciding unless
+// the decision wrote a new one (adopted) or the record was read again since (a claim's re-check).
+PairOutcome existing(Session& session, const Decided& d, Recheck recheck = Recheck::no) {
   PairOutcome outcome;
   outcome.state = PairState::exists;
+  if (recheck == Recheck::no && !d.verdict.record_needed) {
+    if (d.record) {
+      outcome.width = d.record->width;
+      outcome.height = d.record->height;
+    }
+    return outcome;
+  }
   if (const std::optional<CacheRecord> record = session.store.find(d.output->spec->id, d.source->source.name)) {
     outcome.width = record->width;
     outcome.height = record->height;
@@ -169,21 +184,41 @@ Decisions decide_all(Session& session, const Plan& plan, Adopt adopt_found) {
   }
   std::vector<Decided>& decided = decisions.items;
   decided.reserve(plan.output_count);
+  // One read of the state file for the whole batch instead of one per source.
+  std::vector<std::string_view> names;
+  names.reserve(plan.sources.size());
+  for (const SourceJobs& source : plan.sources) {
+    if (source.source.rejection.empty()) names.push_back(source.source.name);
+  }
+  session.store.preload(names);
   for (std::size_t i = 0; i < plan.sources.size(); ++i) {
     const SourceJobs& source = plan.sources[i];
     for (const OutputJob& output : source.outputs) {
-      Decided d{&source, &output, i, {}, std::nullopt};
+      Decided& d = decided.emplace_back(Decided{&source, &output, i, {}, std::nullopt, std::nullopt});
       const SourceFingerprint fingerprint = decisions.fingerprint(d);
-      std::optional<OutputObservation> observed;
-      d.verdict = decide_one(session, d, fingerprint, observed, Recheck::no, &d.record);
+      d.verdict = decide_one(session, d, fingerprint, d.observed, d.record);
       if (d.verdict.record_needed && adopt_found == Adopt::yes) {
-        adopt(session, d, fingerprint, observed);
+        adopt(session, d, fingerprint, d.observed);
         decisions.adopted.push_back(d.output->cache_name);
       }
-      decided.push_back(d);
     }
   }
   return decisions;
+}
+
+std::string explain_line(const Session& session, const Decided& d, const Decisions& decisions) {
+  // The facts decide_one had, rebuilt from what the decision kept.
+  const SourceFingerprint today = decisions.fingerprint(d);
+  Facts facts;
+  facts.strategy = session.strategy;
+  facts.verify = session.options.verify;
+  facts.compare_content = session.options.verify_content;
+  facts.record = d.record ? &*d.record : nullptr;
+  facts.cache_name = d.output->cache_name;
+  facts.source = &today;
+  facts.source_rejection = d.source->source.rejection;
+  return "ikgen: explain: " + printable(d.output->cache_name) + " (spec \"" + d.output->spec->id + "\", source " +
+         printable(d.source->source.name) + "): " + printable(explain(facts, d.observed, d.verdict));
 }
 
 void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair) {
@@ -205,6 +240,7 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
       report(d, existing(session, d));
       continue;
     }
+    if (session.options.explain) session.reporter.explain(explain_line(session, d, decisions));
     Pending& entry = pending[d.output->cache_name];
     if (entry.served.empty()) order.push_back(d.output->cache_name);
     entry.served.push_back(&d);
@@ -222,7 +258,8 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
     for (const Decided* d : entry.served) {
       const SourceFingerprint fingerprint = decisions.fingerprint(*d);
       std::optional<OutputObservation> observed;
-      const Verdict verdict = decide_one(session, *d, fingerprint, observed, Recheck::yes);
+      std::optional<CacheRecord> record;
+      const Verdict verdict = decide_one(session, *d, fingerprint, observed, record, Recheck::yes);
       if (verdict.record_needed) {
         adopt(session, *d, fingerprint, observed);
         adopted = true;
@@ -234,7 +271,7 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
     else session.claims->release(name);
     if (!stale) {
       up_to_date += entry.served.size();
-      for (const Decided* d : entry.served) report(*d, existing(session, *d));
+      for (const Decided* d : entry.served) report(*d, existing(session, *d, Recheck::yes));
     }
     return stale;
   };

@@ -1,4 +1,4 @@
-#include "ikgen/imagekit_config.hpp"
+#include "imagekit_config.hpp"
 
 #include <algorithm>
 #include <cmath>

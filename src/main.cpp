@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
     command->add_flag("--verify", options.verify, "ask the storage about every file and repair the state");
     command->add_flag("--verify-content", options.verify_content, "hash every source to tell changed content");
     command->add_flag("--stats", options.stats, "print how many storage calls were made");
+    command->add_flag("--explain", options.explain, "say on stderr why each file is missing, stale or broken");
   };
 
   CLI::App* generate = app.add_subcommand("generateimages", "generate every missing or stale cache file of the selected specs");

@@ -6,11 +6,6 @@
 namespace ikgen {
 namespace {
 
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 // os.path.splitext on the last path component: the extension includes the dot, and a
 // leading dot (".hidden") is not an extension.
@@ -23,13 +18,13 @@ std::string_view extension_of(std::string_view name) {
   return base.substr(dot);
 }
 
-std::string_view without_extension(std::string_view name) {
-  return name.substr(0, name.size() - extension_of(name).size());
-}
 
 // The formats PIL registers for an extension, for the three formats ikgen writes.
 std::optional<ImageFormat> format_of_extension(std::string_view extension) {
-  const std::string ext = lowercase(extension);
+  if (extension.size() > 5) return std::nullopt; // longer than any below
+  char lower[5];
+  std::transform(extension.begin(), extension.end(), lower, [](unsigned char c) { return std::tolower(c); });
+  const std::string_view ext(lower, extension.size());
   if (ext == ".jpg" || ext == ".jpeg" || ext == ".jpe" || ext == ".jfif") return ImageFormat::jpeg;
   if (ext == ".png" || ext == ".apng") return ImageFormat::png;
   if (ext == ".webp") return ImageFormat::webp;
@@ -45,13 +40,6 @@ const char* usual_extension(ImageFormat format) {
   return "";
 }
 
-std::string join(std::string_view dir, std::string_view rest) {
-  if (dir.empty()) return std::string(rest);
-  std::string out(dir);
-  if (out.back() != '/') out += '/';
-  out += rest;
-  return out;
-}
 
 } // namespace
 
@@ -73,18 +61,37 @@ std::string output_extension(std::string_view source_name, std::optional<ImageFo
 
 std::string cache_filename(Namer namer, std::string_view cache_dir, std::string_view source_name,
                            std::string_view digest, std::optional<ImageFormat> format) {
-  const std::string extension = output_extension(source_name, format);
+  // Built in one buffer: a run names every (source, spec) pair, even when nothing is to be done.
+  const std::string_view original = extension_of(source_name);
+  const std::string_view extension =
+      !format || format_of_extension(original) == format ? original : std::string_view(usual_extension(*format));
+  const std::string_view stem = source_name.substr(0, source_name.size() - original.size());
+  std::string name;
+  name.reserve(cache_dir.size() + stem.size() + digest.size() + extension.size() + 3);
+  const auto add_dir = [&](std::string_view dir) {
+    if (dir.empty()) return;
+    name += dir;
+    if (name.back() != '/') name += '/';
+  };
   switch (namer) {
   case Namer::source_name_as_path:
-    return join(join(cache_dir, without_extension(source_name)), std::string(digest) + extension);
-  case Namer::source_name_dot_hash: {
-    const std::string stem(without_extension(source_name));
-    return join(cache_dir, stem + "." + std::string(digest.substr(0, 12)) + extension);
-  }
+    add_dir(cache_dir);
+    add_dir(stem);
+    name += digest;
+    break;
+  case Namer::source_name_dot_hash:
+    add_dir(cache_dir);
+    name += stem;
+    name += '.';
+    name += digest.substr(0, 12);
+    break;
   case Namer::hash:
-    return join(cache_dir, std::string(digest) + extension);
+    add_dir(cache_dir);
+    name += digest;
+    break;
   }
-  return {};
+  name += extension;
+  return name;
 }
 
 std::optional<Namer> parse_namer(std::string_view text) {

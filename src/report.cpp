@@ -29,6 +29,12 @@ void Reporter::error(const std::string& message) {
   std::fprintf(m_err, "ikgen: error: %s\n", printable(message).c_str());
 }
 
+void Reporter::explain(const std::string& line) {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  clear_progress();
+  std::fprintf(m_err, "%s\n", line.c_str());
+}
+
 void Reporter::expect(std::size_t more_to_generate) {
   std::lock_guard<std::mutex> lock(m_mutex);
   m_total += more_to_generate;

@@ -40,7 +40,14 @@ void print_stats(const Session& session) {
 const char* state_of(const Verdict& verdict) {
   if (!verdict.stale) return "exists";
   if (verdict.reason == Reason::output_broken) return "broken";
-  return verdict.reason == Reason::source_changed ? "stale" : "missing";
+  return is_source_change(verdict.reason) ? "stale" : "missing";
+}
+
+// check --json: `"reason": "<reason_name>"`, and for a broken file `"defect": "<defect_key>"`.
+std::string json_reason(const Verdict& verdict) {
+  std::string text = ", \"reason\": \"" + std::string(reason_name(verdict.reason)) + "\"";
+  if (verdict.reason == Reason::output_broken) text += ", \"defect\": \"" + std::string(defect_key(verdict.defect)) + "\"";
+  return text;
 }
 
 // Replaces `plan` with the stream's next batch; false once the walk is over.
@@ -61,6 +68,7 @@ ExitCode run_check(Session& session, SourceStream& stream) {
   while (!interrupt_requested() && next_batch(stream, plan)) {
     const Decisions decisions = decide_all(session, plan, Adopt::no);
     for (const Decided& d : decisions.items) {
+      if (d.verdict.stale && session.options.explain) session.reporter.explain(explain_line(session, d, decisions));
       if (!d.source->source.rejection.empty()) {
         ++unusable;
         std::fprintf(stderr, "ikgen: error: %s (spec \"%s\"): %s\n", printable(d.source->source.name).c_str(),
@@ -68,7 +76,7 @@ ExitCode run_check(Session& session, SourceStream& stream) {
         continue;
       }
       const char* state = state_of(d.verdict);
-      if (d.verdict.reason == Reason::source_changed) {
+      if (is_source_change(d.verdict.reason)) {
         ++stale;
       } else if (d.verdict.reason == Reason::output_broken) {
         ++broken;
@@ -78,9 +86,9 @@ ExitCode run_check(Session& session, SourceStream& stream) {
         ++present;
       }
       if (session.options.json) {
-        std::printf("{\"generator\": %s, \"source\": %s, \"file\": %s, \"state\": \"%s\"}\n",
+        std::printf("{\"generator\": %s, \"source\": %s, \"file\": %s, \"state\": \"%s\"%s}\n",
                     json_quote(d.output->spec->id).c_str(), json_quote(d.source->source.name).c_str(),
-                    json_quote(d.output->cache_name).c_str(), state);
+                    json_quote(d.output->cache_name).c_str(), state, json_reason(d.verdict).c_str());
       } else if (d.verdict.stale || session.options.verbosity == Verbosity::verbose) {
         std::printf("%-8s %s  (spec \"%s\", source %s)\n", state, printable(d.output->cache_name).c_str(),
                     d.output->spec->id.c_str(), printable(d.source->source.name).c_str());

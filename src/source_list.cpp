@@ -187,14 +187,15 @@ SourceFile rejected(const std::string& name, const std::string& reason) {
 
 // A name as Django's storage would give it: relative, '/'-separated, no ".", ".." or empty
 // segments (such a name would also name its cache file differently from the walk's).
-std::string name_problem(const std::string& name, const std::string& cache_dir) {
-  if (name.front() == '/') return "is an absolute path; list names relative to storage.root";
+// `give_names` ends the advice: "list names" for a list, "give names" for the command line.
+std::string name_problem(const std::string& name, const std::string& cache_dir, const std::string& give_names) {
+  if (name.front() == '/') return "is an absolute path; " + give_names + " relative to storage.root";
   std::size_t start = 0;
   while (start <= name.size()) {
     std::size_t slash = name.find('/', start);
     if (slash == std::string::npos) slash = name.size();
     const std::string_view segment(name.data() + start, slash - start);
-    if (segment == "..") return "goes outside storage.root (\"..\"); list names relative to storage.root";
+    if (segment == "..") return "goes outside storage.root (\"..\"); " + give_names + " relative to storage.root";
     if (segment.empty() || segment == ".") {
       return "is not a normalised name (empty or \".\" segment); write it as Django stores it, like photos/a.jpg";
     }
@@ -210,8 +211,11 @@ std::string name_problem(const std::string& name, const std::string& cache_dir) 
 
 SourceFile examine_listed_source(const Project& project, const fs::path& canonical_root, const std::string& name,
                                  const std::string& where_listed) {
-  const std::string where = where_listed.empty() ? std::string("source") : where_listed;
-  const std::string problem = name_problem(name, project.cache_dir);
+  // The advice depends on where the name came from: a list line is fixed in the list, a
+  // command-line argument on the command line.
+  const bool from_list = !where_listed.empty();
+  const std::string where = from_list ? where_listed : std::string("source");
+  const std::string problem = name_problem(name, project.cache_dir, from_list ? "list names" : "give names");
   if (!problem.empty()) return rejected(name, where + ": " + problem);
   const fs::path path = project.storage_root / name;
   struct stat info {};
@@ -219,7 +223,7 @@ SourceFile examine_listed_source(const Project& project, const fs::path& canonic
     const int error = errno;
     if (error == ENOENT || error == ENOTDIR) {
       return rejected(name, where + ": does not exist under storage.root (" + project.storage_root.string() +
-                                "); fix the list or restore the file");
+                                "); " + (from_list ? "fix the list" : "check the name") + " or restore the file");
     }
     return rejected(name, where + ": cannot read source: " + std::strerror(error));
   }

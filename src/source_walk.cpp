@@ -1,7 +1,13 @@
 #include "ikgen/source_walk.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <system_error>
+
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ikgen/containment.hpp"
 #include "ikgen/glob.hpp"
@@ -52,6 +58,28 @@ bool starts_with(const std::string& text, const std::string& prefix) { return te
 
 } // namespace
 
+void SourceWalker::CloseDir::operator()(DIR* dir) const { ::closedir(dir); }
+
+SourceWalker::Kind SourceWalker::kind_of_type(unsigned char type) {
+  switch (type) {
+  case DT_DIR: return Kind::directory;
+  case DT_REG: return Kind::file;
+  case DT_LNK: return Kind::link;
+  default: return Kind::special;
+  }
+}
+
+SourceWalker::Kind SourceWalker::kind_of_mode(unsigned mode) {
+  if (S_ISDIR(mode)) return Kind::directory;
+  if (S_ISREG(mode)) return Kind::file;
+  if (S_ISLNK(mode)) return Kind::link;
+  return Kind::special;
+}
+
+namespace {
+
+} // namespace
+
 SourceWalker::SourceWalker(const Project& project, std::vector<const SourceGroup*> groups, WarningSink warn)
     : m_project(project), m_groups(std::move(groups)), m_warn(std::move(warn)) {
   std::error_code error;
@@ -60,7 +88,7 @@ SourceWalker::SourceWalker(const Project& project, std::vector<const SourceGroup
   for (const SourceGroup* group : m_groups) {
     for (const std::string& glob : group->include) m_prefixes.emplace_back(glob_literal_prefix(glob));
   }
-  if (!m_prefixes.empty()) open_directory("");
+  if (!m_prefixes.empty()) open_directory("", -1, "");
 }
 
 // A directory is read when it lies on the way to an include glob's prefix, or under one.
@@ -70,39 +98,58 @@ bool SourceWalker::leads_to_sources(const std::string& dir) const {
   });
 }
 
-void SourceWalker::open_directory(const std::string& dir_rel) {
-  const fs::path dir = dir_rel.empty() ? m_project.storage_root : m_project.storage_root / dir_rel;
-  std::error_code error;
-  fs::directory_iterator it(dir, error);
-  if (error) {
+void SourceWalker::open_directory(const std::string& dir_rel, int parent_fd, const std::string& name) {
+  // Opened relative to its parent's descriptor, and its files later stat'ed relative to its own:
+  // the kernel resolves one name per call, not the whole path from the root each time.
+  const int fd = parent_fd < 0 ? ::open(m_project.storage_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                               : ::openat(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  DirHandle handle(fd < 0 ? nullptr : ::fdopendir(fd));
+  if (!handle) {
+    const int code = errno;
+    if (fd >= 0) ::close(fd);
     // A missing start (an include whose directory does not exist) is simply empty.
-    if (!dir_rel.empty() || error != std::errc::no_such_file_or_directory) {
-      m_warn("cannot read directory " + dir.string() + ": " + error.message() + "; its files are skipped");
+    if (!dir_rel.empty() || code != ENOENT) {
+      const fs::path dir = dir_rel.empty() ? m_project.storage_root : m_project.storage_root / dir_rel;
+      m_warn("cannot read directory " + dir.string() + ": " + std::generic_category().message(code) +
+             "; its files are skipped");
     }
     return;
   }
   Listing listing;
   listing.dir = dir_rel;
-  for (; it != fs::directory_iterator(); it.increment(error)) {
-    if (error) break;
-    std::string name = it->path().filename().string();
-    const std::string rel = join_name(dir_rel, name);
-    const fs::file_type type = entry_type(*it, error);
-    if (error) continue;
-    if (type == fs::file_type::directory) {
+  int list_error = 0;
+  for (;;) {
+    errno = 0;
+    const dirent* found = ::readdir(handle.get());
+    if (!found) {
+      list_error = errno;
+      break;
+    }
+    const std::string_view entry_name(found->d_name);
+    if (entry_name == "." || entry_name == "..") continue;
+    Kind kind = kind_of_type(found->d_type);
+    if (found->d_type == DT_UNKNOWN) {
+      // Some file systems do not say in the listing; ask, without following links.
+      struct stat info {};
+      if (::fstatat(::dirfd(handle.get()), found->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      kind = kind_of_mode(info.st_mode);
+    }
+    std::string entry(entry_name);
+    if (kind == Kind::directory) {
+      const std::string rel = join_name(dir_rel, entry);
       if (rel == m_project.cache_dir) continue;
-      if (named_like_image(rel)) listing.entries.push_back({name, name, Kind::directory_name});
-      if (leads_to_sources(rel)) listing.entries.push_back({name + "/", name, Kind::directory});
-    } else if (type == fs::file_type::regular) {
-      listing.entries.push_back({name, name, Kind::file});
-    } else if (type == fs::file_type::symlink) {
-      listing.entries.push_back({name, name, Kind::link});
+      if (named_like_image(rel)) listing.entries.push_back({entry, entry, Kind::directory_name});
+      if (leads_to_sources(rel)) listing.entries.push_back({entry + "/", entry, Kind::directory});
     } else {
-      listing.entries.push_back({name, name, Kind::special});
+      listing.entries.push_back({entry, entry, kind});
     }
   }
-  if (error) m_warn("cannot list all of directory " + dir.string() + ": " + error.message());
+  if (list_error != 0) {
+    const fs::path dir = dir_rel.empty() ? m_project.storage_root : m_project.storage_root / dir_rel;
+    m_warn("cannot list all of directory " + dir.string() + ": " + std::generic_category().message(list_error));
+  }
   std::sort(listing.entries.begin(), listing.entries.end(), [](const Entry& a, const Entry& b) { return a.key < b.key; });
+  listing.handle = std::move(handle);
   m_stack.push_back(std::move(listing));
 }
 
@@ -121,9 +168,8 @@ std::vector<std::size_t> SourceWalker::selecting(const std::string& rel) const {
 
 // What a selected entry is as a source: a file with its size and modification time, a
 // rejection saying why it cannot be one, or nothing (a link to a directory, never followed).
-std::optional<SourceFile> SourceWalker::source_of(const std::string& rel, Kind kind) const {
-  const fs::path path = m_project.storage_root / rel;
-  switch (kind) {
+std::optional<SourceFile> SourceWalker::source_of(const std::string& rel, const Entry& entry, int dir_fd) const {
+  switch (entry.kind) {
   case Kind::directory:
   case Kind::directory_name: return rejected(rel, "is a directory, not an image file");
   case Kind::special: return rejected(rel, "is not a regular file (a device, socket or pipe)");
@@ -131,7 +177,7 @@ std::optional<SourceFile> SourceWalker::source_of(const std::string& rel, Kind k
     // Links to directories are never followed (no loops, no escaping the root); a link to a
     // file is used only when its target lies inside the storage root.
     std::error_code error;
-    const fs::path target = fs::canonical(path, error);
+    const fs::path target = fs::canonical(m_project.storage_root / rel, error);
     if (error) return rejected(rel, "symbolic link cannot be resolved (" + error.message() + ")");
     if (!is_within(m_canonical_root, target)) return rejected(rel, "not followed: symbolic link points outside storage.root");
     if (fs::is_regular_file(target, error)) break;
@@ -145,7 +191,7 @@ std::optional<SourceFile> SourceWalker::source_of(const std::string& rel, Kind k
   SourceFile file;
   file.name = rel;
   struct stat info {};
-  if (::stat(path.c_str(), &info) == 0) {
+  if (::fstatat(dir_fd, entry.name.c_str(), &info, 0) == 0) {
     file.size = static_cast<std::uintmax_t>(info.st_size);
     file.mtime_ns = static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec;
   }
@@ -161,13 +207,14 @@ std::optional<WalkedSource> SourceWalker::next() {
     }
     const Entry entry = std::move(top.entries[top.next++]);
     const std::string rel = join_name(top.dir, entry.name);
+    const int dir_fd = ::dirfd(top.handle.get());
     if (entry.kind == Kind::directory) {
-      open_directory(rel); // invalidates `top`
+      open_directory(rel, dir_fd, entry.name); // invalidates `top`
       continue;
     }
     std::vector<std::size_t> groups = selecting(rel);
     if (groups.empty()) continue;
-    std::optional<SourceFile> file = source_of(rel, entry.kind);
+    std::optional<SourceFile> file = source_of(rel, entry, dir_fd);
     if (!file) continue;
     return WalkedSource{std::move(*file), std::move(groups)};
   }

@@ -100,7 +100,21 @@ std::string hash_spec(std::string_view source_name, const Spec& spec) {
 SpecHasher::SpecHasher(const Spec& spec) : m_suffix(spec_lines(spec)) {}
 
 std::string SpecHasher::digest(std::string_view source_name) const {
-  return hex_digest(text_with_source(source_name, m_suffix));
+  // text_with_source, built in one buffer: a run names every (source, spec) pair, even when
+  // nothing is to be done.
+  char length[24];
+  const auto end = std::to_chars(length, length + sizeof length, source_name.size()).ptr;
+  const std::string_view version(k_spec_hash_version);
+  std::string text;
+  text.reserve(version.size() + 16 + static_cast<std::size_t>(end - length) + source_name.size() + m_suffix.size());
+  text += version;
+  text += "\nsource s";
+  text.append(length, end);
+  text += ':';
+  text += source_name;
+  text += '\n';
+  text += m_suffix;
+  return hex_digest(text);
 }
 
 } // namespace ikgen

@@ -22,11 +22,11 @@ LocalStorage::LocalStorage(std::filesystem::path root)
   if (error) m_canonical_root = m_root;
 }
 
-OutputObservation LocalStorage::stat(const std::string& name) {
+FileStat LocalStorage::stat(const std::string& name) {
   ++m_counters.stats;
   struct stat info {};
-  if (::stat((m_root / name).c_str(), &info) != 0) return {false, false, 0};
-  return {true, S_ISREG(info.st_mode), static_cast<std::uint64_t>(info.st_size)};
+  if (::stat((m_root / name).c_str(), &info) != 0) return {};
+  return {true, S_ISREG(info.st_mode), S_ISDIR(info.st_mode), static_cast<std::uint64_t>(info.st_size)};
 }
 
 std::string LocalStorage::read_prefix(const std::string& name, std::size_t limit) {

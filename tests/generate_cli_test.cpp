@@ -155,7 +155,7 @@ TEST_CASE("sources_from: listed names are generated, a missing one is an error n
   }
 }
 
-TEST_CASE("sources_from: a bad line is an error with its line number; a missing list stops everything") {
+TEST_CASE("sources_from: a bad line is an error with its line number, a missing list stops everything") {
   ListedSite site;
   SUBCASE("invalid JSON line") {
     site.dir.write("lists/products.txt", "products/a.jpg\n\"products/broken\\q.jpg\"\nproducts/with space.jpg\n");
@@ -234,6 +234,20 @@ TEST_CASE("generate: errors per pair, names and newlines, stdin lists, unknown s
     CHECK(objects[3].find("\"error\": \"source: goes outside storage.root") != std::string::npos);
     CHECK(outcome.err.find("ikgen: error: products/nope.jpg (spec \"shop:thumb\"): source: does not exist") != std::string::npos);
     CHECK(!fs::exists(site.dir / "media/CACHE/images/products/nope"));
+  }
+  SUBCASE("a missing source's advice fits where its name came from") {
+    site.dir.write("names.txt", "products/with space.jpg\nproducts/gone.jpg\n");
+    const Outcome argument = run_ikgen(site.dir, "generate shop:thumb products/nope.jpg");
+    CHECK(argument.status == 1);
+    CHECK(argument.err.find("ikgen: error: products/nope.jpg (spec \"shop:thumb\"): source: does not exist under "
+                            "storage.root (") != std::string::npos);
+    CHECK(argument.err.find("/media); check the name or restore the file\n") != std::string::npos);
+    CHECK(argument.err.find("fix the list") == std::string::npos);
+    const Outcome listed = run_ikgen(site.dir, "generate shop:thumb --sources-from names.txt");
+    CHECK(listed.status == 1);
+    CHECK(listed.err.find("ikgen: error: products/gone.jpg (spec \"shop:thumb\"): names.txt:2: does not exist under "
+                          "storage.root (") != std::string::npos);
+    CHECK(listed.err.find("/media); fix the list or restore the file\n") != std::string::npos);
   }
   SUBCASE("--sources-from - reads the list format from standard input") {
     site.dir.write("in.txt", "\"products/new\\nline.jpg\"\r\n\n\"bad\nproducts/with space.jpg\n");

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli_support.hpp"
+#include "skip.hpp"
 
 namespace fs = std::filesystem;
 using namespace ikgen::test;
@@ -187,6 +188,8 @@ namespace {
 // writes anything, so permissions could not be tested), else as the current user. The copy
 // lives in the test directory in case the build tree is not readable by "nobody". Returns
 // nullopt when root cannot drop its privileges here.
+constexpr const char* k_no_setpriv = "setpriv (util-linux) is missing; root cannot drop its privileges to test permissions";
+
 std::optional<Outcome> run_unprivileged(const Site& site, const std::string& args) {
   std::string runner;
   if (::geteuid() == 0) {
@@ -219,10 +222,7 @@ TEST_CASE("bad sources: an unreadable file is reported, the others are generated
   put(site.dir, "media/products/locked.jpg", encode_jpeg(make_photo(80, 60)));
   fs::permissions(site.dir / "media/products/locked.jpg", fs::perms::none);
   const std::optional<Outcome> outcome = run_unprivileged(site, "generateimages");
-  if (!outcome) {
-    MESSAGE("setpriv (util-linux) is missing; cannot drop root to test permissions");
-    return;
-  }
+  if (!outcome) IKGEN_SKIP(k_no_setpriv);
   CHECK(outcome->status == 1);
   CHECK(outcome->err.find("ikgen: error: products/locked.jpg (spec \"shop:thumb\"): cannot read source: Permission denied") !=
         std::string::npos);
@@ -236,7 +236,7 @@ TEST_CASE("faults: a read-only cache directory") {
                                     fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
   SUBCASE("with the state file inside it, nothing can be recorded: stop before generating") {
     const std::optional<Outcome> outcome = run_unprivileged(site, "generateimages");
-    if (!outcome) return;
+    if (!outcome) IKGEN_SKIP(k_no_setpriv);
     CHECK(outcome->status == 3);
     CHECK(outcome->err.find("ikgen: error: cannot open lock file ") != std::string::npos);
     CHECK(outcome->err.find("Permission denied; make that directory writable, or point cache.state somewhere writable") !=
@@ -248,7 +248,7 @@ TEST_CASE("faults: a read-only cache directory") {
     config.replace(config.find("  dir: CACHE/images"), 19, "  dir: CACHE/images\n  state: state.sqlite");
     site.dir.write("ikgen.yaml", config);
     const std::optional<Outcome> outcome = run_unprivileged(site, "generateimages");
-    if (!outcome) return;
+    if (!outcome) IKGEN_SKIP(k_no_setpriv);
     CHECK(outcome->status == 1);
     CHECK(outcome->err.find("): cannot create directory ") != std::string::npos);
     CHECK(outcome->out.find("generated 0, already present 0, failed 12") != std::string::npos);

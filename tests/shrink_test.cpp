@@ -10,7 +10,9 @@
 #include "ikgen/processors.hpp"
 #include "ikgen/resample.hpp"
 #include "ikgen/shrink.hpp"
+#include "skip.hpp"
 #include "test_images.hpp"
+#include "wallpapers.hpp"
 
 namespace {
 
@@ -127,11 +129,8 @@ TEST_CASE("decode_image: WebP is scaled while decoding, within 40 dB of a full d
 }
 
 TEST_CASE("decode_image: shrink-on-load on a real photo (gnome-backgrounds)") {
-  const std::filesystem::path wallpaper = "/usr/share/backgrounds/gnome/adwaita-l.webp";
-  if (!std::filesystem::exists(wallpaper)) {
-    MESSAGE("gnome-backgrounds is not installed; scripts/install-deps.sh installs it");
-    return;
-  }
+  const std::filesystem::path wallpaper = ikgen::test::wallpaper_dir() / "adwaita-l.webp";
+  if (!std::filesystem::exists(wallpaper)) IKGEN_SKIP(wallpaper.string() + " is missing; scripts/install-deps.sh installs gnome-backgrounds");
   const cv::Mat photo = cv::imread(wallpaper.string(), cv::IMREAD_COLOR);
   REQUIRE(!photo.empty());
   std::ifstream in(wallpaper, std::ios::binary);

@@ -77,7 +77,7 @@ TEST_CASE("source list: invalid JSON literals are errors that say what is wrong"
   CHECK(decode(R"("a\)") == "error: JSON string literal ends inside an escape");
 }
 
-TEST_CASE("SourceListReader: line numbers count every line; a bad line does not stop the list") {
+TEST_CASE("SourceListReader: line numbers count every line, a bad line does not stop the list") {
   TempDir dir;
   dir.write("list.txt", "a.jpg\n\n\"b\\nc.jpg\"\r\n\"bad\\q\"\nd e.jpg\r\n\r\nlast-without-newline.jpg");
   CHECK(read_all(dir / "list.txt") ==
@@ -148,7 +148,16 @@ TEST_CASE("examine_listed_source: what a listed name is, with the list and line 
   CHECK(rejection("CACHE/images/photos/x.jpg") == "l.txt:3: lies inside cache.dir (CACHE/images); renditions are not sources");
   CHECK(rejection("photos/dir.jpg") == "l.txt:3: is a directory, not an image file");
   CHECK(rejection("photos/escape.jpg") == "l.txt:3: not followed: symbolic link points outside storage.root");
-  CHECK(ikgen::examine_listed_source(project, root, "gone.jpg", "").rejection.rfind("source: does not exist", 0) == 0);
+  SUBCASE("a name from the command line gets advice about the name, not about a list") {
+    const auto argument = [&](const std::string& name) {
+      return ikgen::examine_listed_source(project, root, name, "").rejection;
+    };
+    CHECK(argument("gone.jpg") == "source: does not exist under storage.root (" + project.storage_root.string() +
+                                      "); check the name or restore the file");
+    CHECK(argument("/etc/passwd") == "source: is an absolute path; give names relative to storage.root");
+    CHECK(argument("photos/../../outside.jpg") ==
+          "source: goes outside storage.root (\"..\"); give names relative to storage.root");
+  }
 }
 
 TEST_CASE("config: sources_from, alone or filtered by include") {

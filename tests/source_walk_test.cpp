@@ -76,7 +76,7 @@ TEST_CASE("walk_sources: symbolic links") {
   CHECK(f.warnings.empty());
 }
 
-TEST_CASE("walk_sources: a directory named like an image is rejected; others are walked") {
+TEST_CASE("walk_sources: a directory named like an image is rejected, others are walked") {
   Fixture f;
   std::filesystem::create_directories(f.dir / "media/products/folder.jpg");
   f.dir.write("media/products/folder.jpg/inner.jpg", "x");

@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <set>
+#include <string_view>
+
 #include "ikgen/staleness.hpp"
 
 using namespace ikgen;
@@ -21,8 +24,14 @@ struct Case {
   }
 };
 
-const OutputObservation k_present{true, true};
-const OutputObservation k_absent{false, false};
+const OutputObservation k_present{{true, true, false, 500}};
+const OutputObservation k_absent{};
+
+OutputObservation broken_by(OutputDefect defect) {
+  OutputObservation broken = k_present;
+  broken.defect = defect;
+  return broken;
+}
 
 } // namespace
 
@@ -42,13 +51,37 @@ TEST_CASE("decide: a changed source is stale in both strategies, without asking 
   for (Strategy strategy : {Strategy::just_in_time, Strategy::optimistic}) {
     Case c;
     c.facts.strategy = strategy;
-    SUBCASE("newer mtime") { c.today.mtime_ns += 1; }
-    SUBCASE("other size") { c.today.size += 1; }
+    Reason expected = Reason::up_to_date;
+    SUBCASE("newer mtime, same size") {
+      c.today.mtime_ns += 1;
+      expected = Reason::source_time_changed;
+    }
+    SUBCASE("other size, same mtime") {
+      c.today.size += 1;
+      expected = Reason::source_size_changed;
+    }
+    SUBCASE("other size and mtime: the size says it") {
+      c.today.size -= 1;
+      c.today.mtime_ns += 1;
+      expected = Reason::source_size_changed;
+    }
     CHECK_FALSE(needs_storage_check(c.facts));
     const Verdict verdict = decide(c.facts, std::nullopt);
     CHECK(verdict.stale);
-    CHECK(verdict.reason == Reason::source_changed);
+    CHECK(verdict.reason == expected);
+    CHECK(is_source_change(verdict.reason));
   }
+}
+
+TEST_CASE("decide: an unusable source is decided without record or storage") {
+  Case c;
+  c.facts.source_rejection = "source: does not exist under storage.root";
+  CHECK_FALSE(needs_storage_check(c.facts));
+  c.facts.verify = true;
+  CHECK_FALSE(needs_storage_check(c.facts)); // its name may be "..": never asked about
+  const Verdict verdict = decide(c.facts, std::nullopt);
+  CHECK(verdict.stale);
+  CHECK(verdict.reason == Reason::source_unreadable);
 }
 
 TEST_CASE("decide: an unknown file") {
@@ -60,13 +93,16 @@ TEST_CASE("decide: an unknown file") {
     CHECK_FALSE(found.stale);
     CHECK(found.record_needed);
     CHECK(decide(c.facts, k_absent).reason == Reason::output_missing);
-    CHECK(decide(c.facts, OutputObservation{true, false}).reason == Reason::output_not_file);
-    OutputObservation broken = k_present;
-    broken.broken = true;
-    const Verdict replaced = decide(c.facts, broken);
-    CHECK(replaced.stale);
-    CHECK(replaced.reason == Reason::output_broken);
-    CHECK_FALSE(replaced.record_needed); // never adopted
+    CHECK(decide(c.facts, OutputObservation{{true, false, true, 4096}}).reason == Reason::output_not_file);
+    for (const OutputDefect defect :
+         {OutputDefect::empty, OutputDefect::no_header, OutputDefect::wrong_format, OutputDefect::truncated}) {
+      CAPTURE(defect_key(defect));
+      const Verdict replaced = decide(c.facts, broken_by(defect));
+      CHECK(replaced.stale);
+      CHECK(replaced.reason == Reason::output_broken);
+      CHECK(replaced.defect == defect); // carried, so check and --explain can say how
+      CHECK_FALSE(replaced.record_needed); // never adopted
+    }
   }
   SUBCASE("optimistic never asks: it generates") {
     c.facts.strategy = Strategy::optimistic;
@@ -79,20 +115,22 @@ TEST_CASE("decide: --verify distrusts a recorded file that is broken") {
   Case c;
   c.facts.verify = true;
   CHECK(needs_storage_check(c.facts));
-  OutputObservation broken = k_present;
-  broken.broken = true;
+  const OutputObservation broken = broken_by(OutputDefect::truncated);
   CHECK(decide(c.facts, broken).reason == Reason::output_broken);
+  CHECK(decide(c.facts, broken).defect == OutputDefect::truncated);
   CHECK(decide(c.facts, broken).stale);
   CHECK_FALSE(decide(c.facts, k_present).stale);
   CHECK(reason_name(Reason::output_broken) == "output_broken");
 }
 
-TEST_CASE("decide: a record under another name (the spec changed) counts as no record") {
+TEST_CASE("decide: a record under another name (the spec changed) counts as no record, and says so") {
   Case c;
   c.facts.cache_name = "CACHE/images/a/4567.jpg";
   CHECK(needs_storage_check(c.facts));
   CHECK(decide(c.facts, k_absent).reason == Reason::output_missing);
   c.facts.strategy = Strategy::optimistic;
+  CHECK(decide(c.facts, std::nullopt).reason == Reason::cache_name_changed);
+  c.facts.record = nullptr;
   CHECK(decide(c.facts, std::nullopt).reason == Reason::no_record);
 }
 
@@ -120,8 +158,32 @@ TEST_CASE("decide: --verify-content lets the content hash decide") {
   }
   SUBCASE("same size and mtime, other content: stale") {
     c.today.content_hash = "bb";
-    CHECK(decide(c.facts, std::nullopt).reason == Reason::source_changed);
+    CHECK(decide(c.facts, std::nullopt).reason == Reason::source_content_changed);
   }
+  SUBCASE("other size, same content: the content hash decides") {
+    c.today.size += 7;
+    CHECK_FALSE(decide(c.facts, std::nullopt).stale);
+  }
+}
+
+TEST_CASE("reason_name: every reason has its own stable snake_case name") {
+  const Reason all[] = {Reason::up_to_date,          Reason::no_record,           Reason::cache_name_changed,
+                        Reason::output_missing,      Reason::output_not_file,     Reason::output_broken,
+                        Reason::source_size_changed, Reason::source_time_changed, Reason::source_content_changed,
+                        Reason::source_unreadable};
+  std::set<std::string_view> names;
+  for (const Reason reason : all) {
+    const std::string_view name = reason_name(reason);
+    CHECK(name != "unknown");
+    CHECK(name.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") == std::string_view::npos);
+    names.insert(name);
+  }
+  CHECK(names.size() == std::size(all));
+  // Documented in README's check section: scripts match on them.
+  CHECK(reason_name(Reason::source_size_changed) == "source_size_changed");
+  CHECK(reason_name(Reason::output_not_file) == "output_not_file");
+  CHECK(is_source_change(Reason::source_content_changed));
+  CHECK_FALSE(is_source_change(Reason::output_broken));
 }
 
 TEST_CASE("parse_strategy: names round trip") {

@@ -33,7 +33,7 @@ void set_mtime(const fs::path& path, std::chrono::seconds offset) {
 
 } // namespace
 
-TEST_CASE("state: just_in_time trusts recorded files; optimistic never asks the storage") {
+TEST_CASE("state: just_in_time trusts recorded files, optimistic never asks the storage") {
   Site site;
   const Outcome first = run_ikgen(site.dir, "generateimages --stats");
   REQUIRE(first.status == 0);

@@ -91,6 +91,79 @@ TEST_CASE("StateStore: two processes writing at once lose nothing and warn about
   CHECK(child_records == k_each);
 }
 
+TEST_CASE("StateStore: preload answers find() as the file does, and yields to changes") {
+  TempDir dir;
+  const auto path = dir / "state.sqlite";
+  const auto store = open(path);
+  for (const char* source : {"a.jpg", "b.jpg", "c.jpg", "d.jpg"}) {
+    store->record(record_of("g1", source, 1));
+    store->record(record_of("g2", source, 2));
+  }
+  store->flush();
+  const auto other = open(path);
+
+  SUBCASE("sorted, unsorted, repeated and unknown names") {
+    const std::vector<std::string_view> batch{"c.jpg", "a.jpg", "zz.jpg", "c.jpg", "b.jpg"};
+    store->preload(batch);
+    CHECK(store->find("g1", "a.jpg")->width == 1);
+    CHECK(store->find("g2", "c.jpg")->width == 2);
+    CHECK(store->find("g2", "c.jpg")->cache_name == "CACHE/c.jpg/g2.jpg");
+    CHECK_FALSE(store->find("g3", "b.jpg"));
+    CHECK_FALSE(store->find("g1", "zz.jpg"));
+    CHECK(store->find("g1", "d.jpg")->width == 1); // not preloaded: read on demand
+  }
+  SUBCASE("a change to a preloaded source is seen at once") {
+    const std::vector<std::string_view> batch{"a.jpg", "b.jpg"};
+    store->preload(batch);
+    store->record(record_of("g1", "a.jpg", 10));
+    store->forget("g2", "b.jpg");
+    CHECK(store->find("g1", "a.jpg")->width == 10);
+    CHECK_FALSE(store->find("g2", "b.jpg"));
+    CHECK(store->find("g1", "b.jpg")->width == 1);
+  }
+  SUBCASE("a flushed change to a preloaded source is seen, not what was preloaded") {
+    const std::vector<std::string_view> batch{"a.jpg", "b.jpg"};
+    store->preload(batch);
+    store->record(record_of("g1", "a.jpg", 13));
+    store->flush();
+    CHECK(store->find("g1", "a.jpg")->width == 13);
+    CHECK(store->find("g2", "a.jpg")->width == 2);
+    CHECK(store->find("g1", "b.jpg")->width == 1);
+  }
+  SUBCASE("a change buffered before the preload is seen") {
+    store->record(record_of("g1", "a.jpg", 11));
+    const std::vector<std::string_view> batch{"a.jpg"};
+    store->preload(batch);
+    CHECK(store->find("g1", "a.jpg")->width == 11);
+  }
+  SUBCASE("invalidate() drops what was preloaded, so another writer's records are seen") {
+    const std::vector<std::string_view> batch{"a.jpg"};
+    store->preload(batch);
+    other->record(record_of("g1", "a.jpg", 12));
+    other->flush();
+    CHECK(store->find("g1", "a.jpg")->width == 1);
+    store->invalidate();
+    CHECK(store->find("g1", "a.jpg")->width == 12);
+  }
+}
+
+TEST_CASE("StateStore: preload of a few sources among many other records reads them all") {
+  // The range scan gives up on a range full of other sources and reads the rest one by one.
+  TempDir dir;
+  const auto store = open(dir / "state.sqlite");
+  for (int i = 0; i < 2000; ++i) store->record(record_of("g", "s" + std::to_string(10000 + i) + ".jpg", i));
+  store->flush();
+  const std::vector<std::string> names{"s10000.jpg", "s10500.jpg", "s11000.jpg", "s11999.jpg", "s12000.jpg"};
+  const std::vector<std::string_view> batch(names.begin(), names.end());
+  store->preload(batch);
+  CHECK(store->find("g", "s10000.jpg")->width == 0);
+  CHECK(store->find("g", "s10500.jpg")->width == 500);
+  CHECK(store->find("g", "s11000.jpg")->width == 1000);
+  CHECK(store->find("g", "s11999.jpg")->width == 1999);
+  CHECK_FALSE(store->find("g", "s12000.jpg"));
+  CHECK(store->find("g", "s10001.jpg")->width == 1); // not preloaded
+}
+
 namespace {
 
 std::size_t records_on_disk(const std::filesystem::path& path) {
@@ -102,7 +175,7 @@ std::size_t records_on_disk(const std::filesystem::path& path) {
 
 } // namespace
 
-TEST_CASE("StateStore: only flush() writes; find() sees what is held; destruction and discard() drop it") {
+TEST_CASE("StateStore: only flush() writes, find() sees what is held, destruction and discard() drop it") {
   TempDir dir;
   const auto path = dir / "state.sqlite";
   {

@@ -9,6 +9,7 @@
 
 #include "ikgen/expected.hpp"
 #include "ikgen/image.hpp"
+#include "ikgen/output_defect.hpp"
 #include "ikgen/spec.hpp"
 
 namespace ikgen {
@@ -27,16 +28,6 @@ struct ImageHeader {
 // unreadable; decode_image then gives the reason.
 [[nodiscard]] std::optional<ImageHeader> read_header(std::span<const unsigned char> bytes);
 
-// What is wrong with a cache file found in the storage, judged without decoding any pixels.
-enum class OutputDefect {
-  none,
-  no_header,    // empty, or its first bytes are not a JPEG, PNG or WebP header that reads
-  wrong_format, // a whole image, but not of the format its spec writes (a PNG at a .jpg name)
-  truncated,    // the header reads, but the file ends before the format's end: a JPEG whose
-                // last two bytes are not EOI (FF D9), a PNG whose last 12 bytes are not its
-                // IEND chunk, a WebP shorter than its RIFF header announces
-};
-
 // Judges a cache file from `head` (its first bytes: 4 KiB hold the header of all but JPEGs with
 // large metadata before the frame), `tail` (its last bytes, at least 12 unless the file is
 // shorter) and its `size` in bytes. `expected`: the format its spec writes; nullopt (a spec that
@@ -44,8 +35,6 @@ enum class OutputDefect {
 [[nodiscard]] OutputDefect inspect_output(std::span<const unsigned char> head, std::span<const unsigned char> tail,
                                           std::uint64_t size, std::optional<ImageFormat> expected,
                                           std::optional<ImageHeader>* header = nullptr);
-
-[[nodiscard]] const char* defect_name(OutputDefect defect);
 
 // The shrink factors decode_image can apply while decoding: JPEG's DCT scaling offers 1/2, 1/4
 // and 1/8; libwebp's scaler any size (integer factors are used). PNG has none.

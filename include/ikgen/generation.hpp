@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "ikgen/options.hpp"
 #include "ikgen/output_claims.hpp"
 #include "ikgen/plan.hpp"
 #include "ikgen/report.hpp"
-#include "ikgen/run.hpp"
 #include "ikgen/staleness.hpp"
 #include "ikgen/state_store.hpp"
 #include "ikgen/storage.hpp"
@@ -36,6 +36,7 @@ struct Decided {
   std::size_t source_index; // into plan.sources and content_hashes
   Verdict verdict;
   std::optional<CacheRecord> record; // as read when deciding (a claim's re-check compares with it)
+  std::optional<OutputObservation> observed; // what the storage held, when it was asked (--explain)
 };
 
 struct Decisions {
@@ -63,6 +64,10 @@ struct PairOutcome {
   int height = 0;
   std::string error; // for failed
 };
+
+// The --explain line for one decided output, without its newline: `ikgen: explain: <file>
+// (spec "<id>", source <name>): <why>` (explain.hpp), control characters escaped.
+[[nodiscard]] std::string explain_line(const Session& session, const Decided& decided, const Decisions& decisions);
 
 // Called once for every (generator, source) of the batch with what became of it, one call at a
 // time (from worker threads for generated and failed outputs).

@@ -4,10 +4,10 @@
 #include <vector>
 
 #include "ikgen/exit_code.hpp"
+#include "ikgen/options.hpp"
 #include "ikgen/output_claims.hpp"
 #include "ikgen/plan.hpp"
 #include "ikgen/report.hpp"
-#include "ikgen/run.hpp"
 #include "ikgen/state_store.hpp"
 #include "ikgen/storage.hpp"
 

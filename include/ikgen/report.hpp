@@ -6,6 +6,7 @@
 #include <string>
 
 #include "ikgen/exit_code.hpp"
+#include "ikgen/options.hpp"
 #include "ikgen/scheduler.hpp"
 
 namespace ikgen {
@@ -15,8 +16,6 @@ struct RunCounts {
   std::size_t up_to_date = 0;
   std::size_t failed = 0;
 };
-
-enum class Verbosity { quiet, normal, verbose };
 
 // Prints results as they arrive (thread-safe) and the summary at the end. On a terminal it
 // shows a progress counter on stderr; into a pipe or file it stays line-oriented.
@@ -31,6 +30,8 @@ public:
   // A failure that is not one output's (a source list line that is not a name): printed as
   // "ikgen: error: <message>" and counted as failed.
   void error(const std::string& message);
+  // One --explain line (generation's explain_line) on `err`.
+  void explain(const std::string& line);
   void up_to_date(std::size_t count) { m_counts.up_to_date += count; }
   // "generated N, already present M, failed K in S s" on `out`.
   void summary(double seconds, bool interrupted);

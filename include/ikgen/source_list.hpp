@@ -66,7 +66,9 @@ private:
 // What a listed name is as a source: a usable file (size and mtime), or a SourceFile whose
 // `rejection` says why not (absolute, "..", "." or empty segments, inside cache.dir, does not
 // exist, a directory, a link leading outside storage.root). `where` ("list.txt:12") starts the
-// rejection text ("source" when empty: a name from the command line). `canonical_root` is storage.root with links resolved.
+// rejection text, whose advice says to fix the list; empty `where` means a name from the command
+// line: the text starts with "source" and its advice is about the name given.
+// `canonical_root` is storage.root with links resolved.
 [[nodiscard]] SourceFile examine_listed_source(const Project& project, const std::filesystem::path& canonical_root,
                                                const std::string& name, const std::string& where);
 

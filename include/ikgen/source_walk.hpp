@@ -4,9 +4,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <dirent.h>
 
 #include "ikgen/spec.hpp"
 
@@ -56,16 +59,25 @@ private:
     std::string name;
     Kind kind;
   };
+  struct CloseDir {
+    void operator()(DIR* dir) const;
+  };
+  using DirHandle = std::unique_ptr<DIR, CloseDir>;
   struct Listing {
     std::string dir; // relative to storage.root
     std::vector<Entry> entries;
     std::size_t next = 0;
+    DirHandle handle; // kept open while its entries are visited: they are stat'ed relative to it
   };
 
-  void open_directory(const std::string& dir);
+  static Kind kind_of_type(unsigned char type);
+  static Kind kind_of_mode(unsigned mode);
+  // Reads directory `dir` (relative to storage.root; "" for the root itself, then `parent_fd`
+  // is -1), opened as `name` relative to its parent's descriptor.
+  void open_directory(const std::string& dir, int parent_fd, const std::string& name);
   [[nodiscard]] bool leads_to_sources(const std::string& dir) const;
   [[nodiscard]] std::vector<std::size_t> selecting(const std::string& rel) const;
-  [[nodiscard]] std::optional<SourceFile> source_of(const std::string& rel, Kind kind) const;
+  [[nodiscard]] std::optional<SourceFile> source_of(const std::string& rel, const Entry& entry, int dir_fd) const;
 
   const Project& m_project;
   std::vector<const SourceGroup*> m_groups;

@@ -9,7 +9,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ikgen {
@@ -39,6 +41,12 @@ public:
 
   // The record of (generator, source), if any, counting changes not flushed yet.
   [[nodiscard]] virtual std::optional<CacheRecord> find(const std::string& generator, const std::string& source) = 0;
+  // Reads the records of all of `sources` at once, so that find() answers for them from memory:
+  // a run asks about a batch of sources, and reading them one by one costs a read transaction
+  // (file locks) each. What was read stands, as find()'s own reads do, until invalidate() or a
+  // flush() of a change to that source (changes not flushed answer first). Only a hint: find()
+  // answers the same without it.
+  virtual void preload(std::span<const std::string_view> sources) = 0;
   // Adds or replaces the record of (generator, source) in memory; only flush() writes it, and
   // record() never does (it may be called from a worker thread, one call at a time).
   virtual void record(const CacheRecord& record) = 0;
@@ -69,12 +77,14 @@ using StoreWarningSink = std::function<void(const std::string&)>;
 // transactions, and a busy timeout so that one waits for the other's commit. A damaged file, one written by
 // an unknown schema version, or one that is not a state file at all is reported through `warn`
 // and replaced by an empty store (read_only: treated as empty), because regenerating is always
-// safe. A missing file is an empty store; read_only never creates it. Throws Error (environment
+// safe. Damage found later, while reading (SQLite reports corruption, or a row fails its
+// check), is handled the same way then: one warning, and the store is empty from there on;
+// no record that differs from what was written is ever returned. A missing file is an empty store; read_only never creates it. Throws Error (environment
 // error) when a read_write store cannot be created.
 [[nodiscard]] std::unique_ptr<StateStore> open_sqlite_state_store(const std::filesystem::path& path, StoreAccess access,
                                                                   const StoreWarningSink& warn);
 
 // The schema version written into new state files (PRAGMA user_version).
-inline constexpr int k_state_schema_version = 2;
+inline constexpr int k_state_schema_version = 3;
 
 } // namespace ikgen

@@ -13,10 +13,17 @@
 #include <vector>
 
 #include "ikgen/expected.hpp"
-#include "ikgen/staleness.hpp"
 #include "ikgen/unique_fd.hpp"
 
 namespace ikgen {
+
+// What the storage holds under one name, as one stat call tells it.
+struct FileStat {
+  bool exists = false;
+  bool is_regular_file = false;
+  bool is_directory = false; // for saying what sits at a cache name instead of a file
+  std::uint64_t size = 0;
+};
 
 struct StorageCounters {
   std::atomic<std::uint64_t> stats{0};
@@ -28,8 +35,8 @@ struct StorageCounters {
 class Storage {
 public:
   virtual ~Storage() = default;
-  // Whether a cache file exists (and is a regular file). `name` is relative to storage.root.
-  [[nodiscard]] virtual OutputObservation stat(const std::string& name) = 0;
+  // Whether a cache file exists, what it is, and its size. `name` is relative to storage.root.
+  [[nodiscard]] virtual FileStat stat(const std::string& name) = 0;
   // Up to `limit` leading bytes of a cache file (for reading its header); empty if unreadable.
   [[nodiscard]] virtual std::string read_prefix(const std::string& name, std::size_t limit) = 0;
   // Up to `head_limit` leading and `tail_limit` trailing bytes of a cache file, in one read (for
@@ -57,7 +64,7 @@ protected:
 class LocalStorage : public Storage {
 public:
   explicit LocalStorage(std::filesystem::path root);
-  OutputObservation stat(const std::string& name) override;
+  FileStat stat(const std::string& name) override;
   std::string read_prefix(const std::string& name, std::size_t limit) override;
   std::pair<std::string, std::string> read_ends(const std::string& name, std::size_t head_limit,
                                                 std::size_t tail_limit) override;

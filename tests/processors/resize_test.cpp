@@ -7,7 +7,7 @@
 
 using namespace processor_test; // NOLINT: the shared test vocabulary (run, solid, Size...)
 
-TEST_CASE("Resize: exact size; upscale=false skips unless strictly smaller in both dimensions") {
+TEST_CASE("Resize: exact size, upscale=false skips unless strictly smaller in both dimensions") {
   const Params p = {{"width", 100.0}, {"height", 100.0}};
   CHECK(result("Resize", p, 1200, 750) == Size{100, 100, rgba});
   CHECK(result("Resize", p, 750, 1200) == Size{100, 100, rgba});
@@ -27,7 +27,7 @@ TEST_CASE("ResizeToCover: ratio is the larger one, rounded half to even") {
   CHECK(result("ResizeToCover", {{"width", 100.0}, {"height", 100.0}, {"upscale", false}}, 40, 30) == Size{40, 30, rgb});
 }
 
-TEST_CASE("ResizeToFill: cover then crop; never larger than the source without upscale") {
+TEST_CASE("ResizeToFill: cover then crop, never larger than the source without upscale") {
   const Params p = {{"width", 100.0}, {"height", 100.0}};
   CHECK(result("ResizeToFill", p, 1200, 750) == Size{100, 100, rgba});
   CHECK(result("ResizeToFill", p, 750, 1200) == Size{100, 100, rgba});

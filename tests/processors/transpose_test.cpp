@@ -45,7 +45,7 @@ TEST_CASE("Transpose: auto applies each EXIF orientation as pilkit does") {
   CHECK(size_of(out) == Size{2, 3, rgb}); // Transpose keeps the mode
 }
 
-TEST_CASE("Transpose: explicit methods run in order; rotate_90 turns counter-clockwise") {
+TEST_CASE("Transpose: explicit methods run in order, rotate_90 turns counter-clockwise") {
   using Methods = std::vector<std::string>;
   CHECK(marked_corner_after({{"methods", Methods{"flip_horizontal"}}}, 1) == std::pair{cv::Point(2, 0), cv::Size(3, 2)});
   CHECK(marked_corner_after({{"methods", Methods{"flip_vertical"}}}, 1) == std::pair{cv::Point(0, 1), cv::Size(3, 2)});

@@ -3,13 +3,14 @@
 // cache names"): `hash:`, a spec's processors, format, options and autoconvert read as the
 // Python values the site's own code builds, `thumbnail:` specs, and probes. Part of the config
 // loader: every function throws Error("<file>:<line>:<col>: <what>; <what would work>").
+// A private header of src/ (used by config.cpp and imagekit_config.cpp only), like config_reader.hpp.
 
 #include <optional>
 #include <string>
 #include <vector>
 #include <yaml-cpp/yaml.h>
 
-#include "ikgen/config_reader.hpp"
+#include "config_reader.hpp"
 #include "ikgen/python_value_reader.hpp"
 #include "ikgen/spec.hpp"
 
