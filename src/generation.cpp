@@ -1,5 +1,6 @@
 #include "ikgen/generation.hpp"
 
+#include <chrono>
 #include <ctime>
 #include <map>
 #include <algorithm>
@@ -316,6 +317,8 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
   const std::size_t chunk_sources = std::max<std::size_t>(16, 8 * threads);
   std::vector<std::string> deferred; // claimed by another process: done last, waiting for it
   std::size_t next = 0;
+  // Chunks are committed together until options.commit_interval has passed (one sync each time).
+  auto last_commit = std::chrono::steady_clock::now();
   while (next < order.size() && !interrupt_requested()) {
     std::vector<SourceJobs> work;
     for (; next < order.size(); ++next) {
@@ -343,8 +346,13 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
     if (!work.empty()) generate(work, schedule);
     // Also after an interrupt: what was finished is recorded, and the claims of outputs never
     // started are released.
-    commit(session, batch);
+    const auto now = std::chrono::steady_clock::now();
+    if (next == order.size() || interrupt_requested() || now - last_commit >= session.options.commit_interval) {
+      commit(session, batch);
+      last_commit = now;
+    }
   }
+  commit(session, batch); // nothing left when the loop committed last
   session.reporter.expect(deferred.size());
 
   // Now holding no claim, wait for each deferred one in turn (never while holding another, so

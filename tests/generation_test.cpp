@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
+
 #include <cstdio>
 #include <fstream>
 
@@ -68,9 +70,11 @@ struct Site {
 };
 
 // Runs generate_batch over every source of `site` with `storage`; returns the outcomes by state.
-std::map<ikgen::PairState, int> generate_all(Site& site, ikgen::Storage& storage) {
+std::map<ikgen::PairState, int> generate_all(Site& site, ikgen::Storage& storage,
+                                             std::chrono::milliseconds commit_interval = std::chrono::milliseconds(0)) {
   ikgen::Options options;
   options.jobs = 2;
+  options.commit_interval = commit_interval;
   std::FILE* quiet = std::fopen("/dev/null", "w");
   ikgen::Reporter reporter(quiet, quiet, ikgen::Verbosity::quiet);
   const auto store = ikgen::open_sqlite_state_store(site.project.state_file, ikgen::StoreAccess::read_write,
@@ -137,6 +141,17 @@ TEST_CASE("generate_batch: a chunk's records are committed after its files are m
     CHECK(storage.committed_at_sync[i] > storage.committed_at_sync[i - 1]);
   }
   CHECK(storage.committed_at_sync.back() < 40);
+  CHECK(site.committed_records() == 40);
+}
+
+TEST_CASE("generate_batch: chunks finished within the commit interval share one sync and one commit") {
+  Site site;
+  WatchedStorage storage(site);
+  const std::map<ikgen::PairState, int> outcomes = generate_all(site, storage, std::chrono::hours(1));
+  CHECK(outcomes.at(ikgen::PairState::generated) == 40);
+  CHECK(storage.syncs == 1); // two chunks, committed together at the end
+  CHECK(storage.synced == 40);
+  CHECK(storage.committed_at_sync == std::vector<std::size_t>{0});
   CHECK(site.committed_records() == 40);
 }
 
