@@ -18,15 +18,18 @@ constexpr int k_sources = 400;
 // manifest lines, so the reader is gone long before ikgen is done.
 struct ManySite {
   TempDir dir;
-  ManySite() {
+  // `name_padding` lengthens each source name, so that one spec's lines alone outgrow a pipe.
+  explicit ManySite(std::size_t name_padding = 0) : padding(name_padding, 'x') {
     dir.write("ikgen.yaml", "storage: {root: media}\ncache: {state: state.sqlite}\nspecs:\n"
                             "  - {id: a, processors: [{ResizeToFit: {width: 8}}], format: PNG}\n"
                             "  - {id: b, processors: [{ResizeToFit: {width: 12}}], format: PNG}\n"
                             "  - {id: c, processors: [{ResizeToFit: {width: 6}}], format: JPEG}\n"
                             "source_groups:\n  - {id: all, specs: ['**'], include: ['products/*.png']}\n");
     const Bytes png = encode_png(make_photo(24, 16));
-    for (int i = 0; i < k_sources; ++i) put(dir, "media/products/p" + std::to_string(i) + ".png", png);
+    for (int i = 0; i < k_sources; ++i) put(dir, "media/" + source(i), png);
   }
+  std::string source(int i) const { return "products/p" + std::to_string(i) + padding + ".png"; }
+  std::string padding;
   fs::path cache() const { return dir / "media/CACHE/images"; }
 };
 
@@ -88,9 +91,11 @@ TEST_CASE("reader gone: manifest | head -n 1 and check --json | head -n 1 stop q
 }
 
 TEST_CASE("reader gone: generate --json | head -n 1 records every output it made and exits 141") {
-  ManySite site;
+  // One spec's 400 lines of about 500 bytes: 200 kB, three times what a pipe holds, so ikgen
+  // cannot write them all before head is gone however the two are scheduled.
+  ManySite site(180);
   std::string sources;
-  for (int i = 0; i < k_sources; ++i) sources += " products/p" + std::to_string(i) + ".png";
+  for (int i = 0; i < k_sources; ++i) sources += " " + site.source(i);
   const Outcome outcome = run_into_head(site.dir, "generate --json a" + sources);
   CHECK(outcome.status == 141);
   CHECK(outcome.err.empty());
