@@ -29,7 +29,7 @@
 #   --noop-sources N    sources in the no-op tree (default 100000)
 #   --noop-large N      sources of the large scaling tree (default 1000000; 20000 with --quick;
 #                       0 leaves both scaling rows out). Built once into the work directory:
-#                       its first bench run generates its N tiny outputs (about 10 minutes and
+#                       its first bench run generates its N tiny outputs (about 15 minutes and
 #                       4 GB of disk for 1,000,000 on 2 cores); later runs reuse it
 #   --noop-small N      sources of the small scaling tree (default 100000; 2000 with --quick)
 #   --wait-idle SECS    before each corpus, wait up to SECS seconds for other processes to
