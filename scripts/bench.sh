@@ -7,8 +7,10 @@
 #   JPEG   the wallpapers of Debian's gnome-backgrounds and plasma-workspace-wallpapers that
 #          are at least 4096 px wide (up to 45), re-encoded as JPEG quality 92 with PIL
 #   mixed  the same wallpapers as shipped (PNG, WebP, JPEG)
-#   no-op  100,000 small JPEG sources whose outputs all exist (and, with --noop-large N, a
-#          tree of N sources, hard links to 100 small JPEGs, whose outputs all exist)
+#   no-op  100,000 small JPEG sources whose outputs (the three specs below) all exist
+#   no-op, scaling  the same layout at 100,000 and 1,000,000 sources (--noop-large), each source
+#          a hard link to one of 100 16x16 JPEGs, with one spec of an 8x8 output, all present:
+#          the same config at both sizes, to show time per 1,000 sources and peak RSS
 # Specs: ResizeToFill 100x100, ResizeToFit 400x400, ResizeToFit 1600x1600, all JPEG quality 85.
 #
 # Every tool of a corpus runs --runs times, interleaved (one run of each tool per round, the
@@ -25,10 +27,11 @@
 #   --files N           at most N wallpapers (default 45)
 #   --min-width PX      wallpapers at least PX wide (default 4096)
 #   --noop-sources N    sources in the no-op tree (default 100000)
-#   --noop-large N      also time a no-op tree of N sources (e.g. 1000000) to show time per
-#                       1,000 sources and peak RSS against the 100k tree; default 0: skipped,
-#                       because its first run generates 3 N outputs (about an hour and 12 GB
-#                       for 1,000,000 on 2 cores); later runs reuse the tree and take minutes
+#   --noop-large N      sources of the large scaling tree (default 1000000; 20000 with --quick;
+#                       0 leaves both scaling rows out). Built once into the work directory:
+#                       its first bench run generates its N tiny outputs (about 15 minutes and
+#                       4 GB of disk for 1,000,000 on 2 cores); later runs reuse it
+#   --noop-small N      sources of the small scaling tree (default 100000; 2000 with --quick)
 #   --wait-idle SECS    before each corpus, wait up to SECS seconds for other processes to
 #                       leave the CPUs idle (under 10 % busy over 2 s); default 0: don't wait
 #   --skip-mixed        leave out the mixed corpus
@@ -54,7 +57,8 @@ QUICK=0
 MAX_FILES=
 MIN_WIDTH=4096
 NOOP_SOURCES=
-NOOP_LARGE=0
+NOOP_LARGE=
+NOOP_SMALL=
 SKIP_MIXED=0
 WAIT_IDLE=0
 SKIP_NOOP=0
@@ -83,6 +87,7 @@ while [ $# -gt 0 ]; do
     --min-width) need_value "$@"; positive_int "$1" "$2"; MIN_WIDTH=$2; shift 2 ;;
     --noop-sources) need_value "$@"; positive_int "$1" "$2"; NOOP_SOURCES=$2; shift 2 ;;
     --noop-large) need_value "$@"; [[ $2 =~ ^[0-9]+$ ]] || die "--noop-large needs a number of sources"; NOOP_LARGE=$2; shift 2 ;;
+    --noop-small) need_value "$@"; positive_int "$1" "$2"; NOOP_SMALL=$2; shift 2 ;;
     --wait-idle) need_value "$@"; [[ $2 =~ ^[0-9]+$ ]] || die "--wait-idle needs seconds"; WAIT_IDLE=$2; shift 2 ;;
     --skip-mixed) SKIP_MIXED=1; shift ;;
     --skip-noop) SKIP_NOOP=1; shift ;;
@@ -98,9 +103,11 @@ done
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
 if [ "$QUICK" = 1 ]; then
-  : "${RUNS:=1}" "${MAX_FILES:=6}" "${NOOP_SOURCES:=2000}" "${RESULTS:=$WORK/RESULTS.quick.md}"
+  : "${RUNS:=1}" "${MAX_FILES:=6}" "${NOOP_SOURCES:=2000}" "${NOOP_SMALL:=2000}" "${NOOP_LARGE:=20000}"
+  : "${RESULTS:=$WORK/RESULTS.quick.md}"
 fi
-: "${RUNS:=3}" "${MAX_FILES:=45}" "${NOOP_SOURCES:=100000}" "${RESULTS:=$ROOT/bench/RESULTS.md}"
+: "${RUNS:=3}" "${MAX_FILES:=45}" "${NOOP_SOURCES:=100000}" "${NOOP_SMALL:=100000}" "${NOOP_LARGE:=1000000}"
+: "${RESULTS:=$ROOT/bench/RESULTS.md}"
 
 # --- packages --------------------------------------------------------------------------------
 packages=(plasma-workspace-wallpapers gnome-backgrounds libvips-tools imagemagick libjpeg-turbo-progs
@@ -373,15 +380,44 @@ fi
 rm -rf "$OUT" "$JPEG_ROOT/CACHE" "$MIXED_ROOT/CACHE"
 
 # --- no-op trees ------------------------------------------------------------------------------
+# The scaling trees' config: one spec with a tiny output (8x8, a few hundred bytes), so that a
+# million outputs take minutes to generate and a few GB of disk; source_name_dot_hash puts each
+# output beside its source's name instead of in a directory of its own (a million directories
+# would double the disk use). A no-op run never opens an output, so neither choice changes
+# what is timed.
+write_tiny_specs() { # ROOT -> YAML on stdout
+  cat <<EOF
+# Written by scripts/bench.sh.
+storage: {root: "$1"}
+cache: {dir: CACHE/images, namer: source_name_dot_hash}
+specs:
+  - id: "bench:tiny"
+    processors: [{ResizeToFill: {width: 8, height: 8}}]
+    format: JPEG
+    options: {quality: 85}
+source_groups:
+  - id: photos
+    specs: ["bench"]
+    include: ["photos/**/*.jpg"]
+EOF
+}
+
 # noop_tree SECTION N [--link]: builds (once) and times the no-op tree of N sources. The timed
 # runs: ikgen with both strategies, and the reference: find over the sources only, all a run that
 # trusts its state must do (walk and stat the sources); the 100k tree also times find over the
 # whole storage root, which lists the outputs too.
 noop_tree() {
-  local section=$1 n=$2 link=${3:-} dir yaml expected r i
-  dir=$WORK/noop-$n
+  local section=$1 n=$2 link=${3:-} dir yaml expected outputs_per_source r i
   yaml=$WORK/$section.yaml
-  write_specs "$dir" '"photos/**/*.jpg"' ', upscale: false' >"$yaml"
+  if [ "$section" = noop ]; then
+    dir=$WORK/noop-$n
+    outputs_per_source=3
+    write_specs "$dir" '"photos/**/*.jpg"' ', upscale: false' >"$yaml"
+  else
+    dir=$WORK/noop-tiny-$n
+    outputs_per_source=1
+    write_tiny_specs "$dir" >"$yaml"
+  fi
   if [ ! -e "$dir/.sources-complete" ]; then
     say "[$section] writing $n sources under $dir/photos (once; reused by later runs)"
     rm -rf "$dir"
@@ -394,7 +430,8 @@ noop_tree() {
   "$IKGEN" generateimages -q -c "$yaml" >"$WORK/last.out" \
     || die "ikgen failed to generate the outputs of $dir: $(tail -n 1 "$WORK/last.out")"
   say "  $(tail -n 1 "$WORK/last.out")"
-  expected=$((3 * n))
+  expected=$((outputs_per_source * n))
+  say "[$section] disk used by $dir: $(du -sh "$dir" | cut -f1)"
   # Warm-up (untimed): one run of each, so the page cache and dentry cache are warm for all.
   "$IKGEN" generateimages -q -c "$yaml" >"$WORK/last.out"
   expect_summary 0 "$expected"
@@ -426,7 +463,10 @@ noop_tree() {
 : >"$META/noop_sizes.tsv"
 if [ "$SKIP_NOOP" = 0 ]; then
   noop_tree noop "$NOOP_SOURCES"
-  if [ "$NOOP_LARGE" -gt 0 ]; then noop_tree noop-large "$NOOP_LARGE" --link; fi
+  if [ "$NOOP_LARGE" -gt 0 ]; then
+    noop_tree noop-small "$NOOP_SMALL" --link
+    noop_tree noop-large "$NOOP_LARGE" --link
+  fi
 fi
 
 # --- report ----------------------------------------------------------------------------------
@@ -456,7 +496,7 @@ print("%s (Django %s, pilkit %s, Pillow %s, Python %s)" % (m["__version__"], dja
   if [ "$SKIP_NOOP" = 0 ]; then
     echo "no-op tree: $NOOP_SOURCES 16×16 JPEG sources in $(( (NOOP_SOURCES + 99) / 100 )) directories of 100, with all $((3 * NOOP_SOURCES)) outputs of the same three specs present (with \`upscale: false\`, so the outputs stay 16×16)."
     if [ "$NOOP_LARGE" -gt 0 ]; then
-      echo "no-op tree, large: $NOOP_LARGE sources laid out the same way ($(( (NOOP_LARGE + 99) / 100 )) directories of 100), each a name of its own hard-linked to one of the first 100 (so that writing it takes seconds), with all $((3 * NOOP_LARGE)) outputs present, generated by ikgen."
+      echo "no-op scaling trees: $NOOP_SMALL and $NOOP_LARGE sources laid out the same way (directories of 100), each a name of its own hard-linked to one of 100 16×16 JPEGs (so that writing the tree takes seconds), one spec (\`bench:tiny\`: ResizeToFill 8×8, JPEG quality 85, namer \`source_name_dot_hash\`), all outputs present, generated by ikgen once and reused by later bench runs."
     fi
   fi
 } | sed 's/\t/ /g' >"$META/corpora.tsv"
@@ -470,7 +510,7 @@ how mixed magick "as for JPEG."
 how jpeg django "\`/usr/bin/python3 -m django generateimages bench\` with bench/django_project (three \`ImageSpec\`s registered with \`imagekit.register.generator\`, one directory source group with \`imagekit.register.source_group\`), from an empty cache directory; one process, as the command runs; every source is opened and decoded once per spec."
 how mixed django "as for JPEG."
 how jpeg floor "\`djpeg -scale S -outfile /dev/null FILE\` once per source, one file after another (one core), S being the scale ikgen decoded that source at: $SCALES_USED. ${SCALES_NOTE}."
-for section in noop noop-large; do
+for section in noop noop-small noop-large; do
   how "$section" ikgen "\`ikgen generateimages -c $section.yaml\` (all cores; the default strategy, just_in_time) over the no-op tree, all outputs present and known to the state store (checked: \`generated 0\`); one untimed warm-up of each command first, so all run with warm page and dentry caches and a warm state store."
   how "$section" ikgen-opt "\`ikgen generateimages --strategy optimistic -c $section.yaml\`, otherwise as above: the storage is never asked about outputs."
   how "$section" find-src "\`find ROOT/photos -type f -printf '%T@ %s %p\\n' >/dev/null\` over the sources only: it walks and stats every source, all that a run trusting its state must do. This is the reference of the no-op targets."

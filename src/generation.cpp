@@ -61,7 +61,7 @@ void adopt(Session& session, const Decided& d, const SourceFingerprint& fingerpr
 
 enum class Recheck { yes, no };
 
-bool same_record(const std::optional<CacheRecord>& a, const std::optional<CacheRecord>& b) {
+bool same_record(const CacheRecord* a, const std::optional<CacheRecord>& b) {
   if (!a || !b) return !a && !b;
   return a->cache_name == b->cache_name && a->fingerprint.size == b->fingerprint.size &&
          a->fingerprint.mtime_ns == b->fingerprint.mtime_ns && a->fingerprint.content_hash == b->fingerprint.content_hash &&
@@ -72,10 +72,12 @@ bool same_record(const std::optional<CacheRecord>& a, const std::optional<CacheR
 // claim recorded the file before releasing it. A record unchanged since the decision means
 // nobody made the file meanwhile, and the decision stands (the storage is not asked twice); a
 // changed one is judged afresh.
-// `record` receives the state record the verdict rests on (read here, once per pair).
+// `record` receives the state record the verdict rests on (read here, once per pair), or null;
+// it points into the store and is valid until the store's next call (StateStore::lookup).
 Verdict decide_one(Session& session, const Decided& d, const SourceFingerprint& fingerprint,
-                   std::optional<OutputObservation>& observed, std::optional<CacheRecord>& record,
+                   std::optional<OutputObservation>& observed, const CacheRecord*& record,
                    Recheck recheck = Recheck::no) {
+  record = nullptr;
   // A source that cannot be read (a listed name that does not exist, a directory...) fails; its
   // name may not even be one the storage should be asked about ("..").
   if (!d.source->source.rejection.empty()) {
@@ -83,13 +85,13 @@ Verdict decide_one(Session& session, const Decided& d, const SourceFingerprint& 
     unusable.source_rejection = d.source->source.rejection;
     return decide(unusable, std::nullopt);
   }
-  record = session.store.find(d.output->spec->id, d.source->source.name);
+  record = session.store.lookup(d.output->spec->id, d.source->source.name);
   if (recheck == Recheck::yes && same_record(record, d.record)) return d.verdict;
   Facts facts;
   facts.strategy = session.strategy;
   facts.verify = session.options.verify;
   facts.compare_content = session.options.verify_content;
-  facts.record = record ? &*record : nullptr;
+  facts.record = record;
   facts.cache_name = d.output->cache_name;
   facts.source = &fingerprint;
   if (recheck == Recheck::yes) {
@@ -120,10 +122,8 @@ PairOutcome existing(Session& session, const Decided& d, Recheck recheck = Reche
   PairOutcome outcome;
   outcome.state = PairState::exists;
   if (recheck == Recheck::no && !d.verdict.record_needed) {
-    if (d.record) {
-      outcome.width = d.record->width;
-      outcome.height = d.record->height;
-    }
+    outcome.width = d.width;
+    outcome.height = d.height;
     return outcome;
   }
   if (const std::optional<CacheRecord> record = session.store.find(d.output->spec->id, d.source->source.name)) {
@@ -197,7 +197,13 @@ Decisions decide_all(Session& session, const Plan& plan, Adopt adopt_found) {
     for (const OutputJob& output : source.outputs) {
       Decided& d = decided.emplace_back(Decided{&source, &output, i, {}, std::nullopt, std::nullopt});
       const SourceFingerprint fingerprint = decisions.fingerprint(d);
-      d.verdict = decide_one(session, d, fingerprint, d.observed, d.record);
+      const CacheRecord* record = nullptr;
+      d.verdict = decide_one(session, d, fingerprint, d.observed, record);
+      if (record) {
+        d.width = record->width;
+        d.height = record->height;
+        if (d.verdict.stale) d.record = *record;
+      }
       if (d.verdict.record_needed && adopt_found == Adopt::yes) {
         adopt(session, d, fingerprint, d.observed);
         decisions.adopted.push_back(d.output->cache_name);
@@ -259,7 +265,7 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
     for (const Decided* d : entry.served) {
       const SourceFingerprint fingerprint = decisions.fingerprint(*d);
       std::optional<OutputObservation> observed;
-      std::optional<CacheRecord> record;
+      const CacheRecord* record = nullptr;
       const Verdict verdict = decide_one(session, *d, fingerprint, observed, record, Recheck::yes);
       if (verdict.record_needed) {
         adopt(session, *d, fingerprint, observed);

@@ -96,6 +96,7 @@ SourceStream::SourceStream(const Project& project, const std::vector<const Spec*
 }
 
 void SourceStream::add_outputs(SourceJobs& jobs, std::size_t group) {
+  jobs.outputs.reserve(jobs.outputs.size() + m_group_specs[group].size());
   for (const Spec* spec : m_group_specs[group]) {
     const bool listed = std::any_of(jobs.outputs.begin(), jobs.outputs.end(),
                                     [&](const OutputJob& job) { return job.spec == spec; });

@@ -168,7 +168,7 @@ std::vector<std::size_t> SourceWalker::selecting(const std::string& rel) const {
 
 // What a selected entry is as a source: a file with its size and modification time, a
 // rejection saying why it cannot be one, or nothing (a link to a directory, never followed).
-std::optional<SourceFile> SourceWalker::source_of(const std::string& rel, const Entry& entry, int dir_fd) const {
+std::optional<SourceFile> SourceWalker::source_of(std::string rel, const Entry& entry, int dir_fd) const {
   switch (entry.kind) {
   case Kind::directory:
   case Kind::directory_name: return rejected(rel, "is a directory, not an image file");
@@ -189,7 +189,7 @@ std::optional<SourceFile> SourceWalker::source_of(const std::string& rel, const 
   case Kind::file: break;
   }
   SourceFile file;
-  file.name = rel;
+  file.name = std::move(rel); // a name per source: moved, not copied
   struct stat info {};
   if (::fstatat(dir_fd, entry.name.c_str(), &info, 0) == 0) {
     file.size = static_cast<std::uintmax_t>(info.st_size);
@@ -206,7 +206,7 @@ std::optional<WalkedSource> SourceWalker::next() {
       continue;
     }
     const Entry entry = std::move(top.entries[top.next++]);
-    const std::string rel = join_name(top.dir, entry.name);
+    std::string rel = join_name(top.dir, entry.name);
     const int dir_fd = ::dirfd(top.handle.get());
     if (entry.kind == Kind::directory) {
       open_directory(rel, dir_fd, entry.name); // invalidates `top`
@@ -214,7 +214,7 @@ std::optional<WalkedSource> SourceWalker::next() {
     }
     std::vector<std::size_t> groups = selecting(rel);
     if (groups.empty()) continue;
-    std::optional<SourceFile> file = source_of(rel, entry, dir_fd);
+    std::optional<SourceFile> file = source_of(std::move(rel), entry, dir_fd);
     if (!file) continue;
     return WalkedSource{std::move(*file), std::move(groups)};
   }

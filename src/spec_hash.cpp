@@ -1,5 +1,8 @@
 #include "ikgen/spec_hash.hpp"
 
+#include <algorithm>
+#include <array>
+
 #include <charconv>
 #include <cmath>
 #include <xxhash.h>
@@ -74,17 +77,22 @@ std::string text_with_source(std::string_view source_name, const std::string& su
   return text;
 }
 
-std::string hex_digest(const std::string& text) {
+std::array<char, 32> hex_digits(std::string_view text) {
   XXH128_canonical_t canonical;
   XXH128_canonicalFromHash(&canonical, XXH3_128bits(text.data(), text.size()));
   static constexpr char k_hex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(32);
+  std::array<char, 32> hex{};
+  std::size_t at = 0;
   for (const unsigned char byte : canonical.digest) {
-    hex += k_hex[byte >> 4];
-    hex += k_hex[byte & 15];
+    hex[at++] = k_hex[byte >> 4];
+    hex[at++] = k_hex[byte & 15];
   }
   return hex;
+}
+
+std::string hex_digest(const std::string& text) {
+  const std::array<char, 32> hex = hex_digits(text);
+  return std::string(hex.data(), hex.size());
 }
 
 } // namespace
@@ -100,21 +108,33 @@ std::string hash_spec(std::string_view source_name, const Spec& spec) {
 SpecHasher::SpecHasher(const Spec& spec) : m_suffix(spec_lines(spec)) {}
 
 std::string SpecHasher::digest(std::string_view source_name) const {
-  // text_with_source, built in one buffer: a run names every (source, spec) pair, even when
-  // nothing is to be done.
+  const std::array<char, 32> hex = digest_digits(source_name);
+  return std::string(hex.data(), hex.size());
+}
+
+std::array<char, 32> SpecHasher::digest_digits(std::string_view source_name) const {
+  // text_with_source, built in one buffer (on the stack when it fits).
   char length[24];
   const auto end = std::to_chars(length, length + sizeof length, source_name.size()).ptr;
   const std::string_view version(k_spec_hash_version);
-  std::string text;
-  text.reserve(version.size() + 16 + static_cast<std::size_t>(end - length) + source_name.size() + m_suffix.size());
-  text += version;
-  text += "\nsource s";
-  text.append(length, end);
-  text += ':';
-  text += source_name;
-  text += '\n';
-  text += m_suffix;
-  return hex_digest(text);
+  const std::string_view parts[] = {version,     "\nsource s", std::string_view(length, static_cast<std::size_t>(end - length)),
+                                    ":",         source_name,   "\n",
+                                    m_suffix};
+  std::size_t size = 0;
+  for (const std::string_view part : parts) size += part.size();
+  std::array<char, 1024> local;
+  std::string heap;
+  char* text = local.data();
+  if (size > local.size()) {
+    heap.resize(size);
+    text = heap.data();
+  }
+  std::size_t at = 0;
+  for (const std::string_view part : parts) {
+    std::copy(part.begin(), part.end(), text + at);
+    at += part.size();
+  }
+  return hex_digits(std::string_view(text, size));
 }
 
 } // namespace ikgen

@@ -28,7 +28,8 @@ std::string SpecNamer::site_name(std::string_view source_name) const {
     return imagekit_cache_filename(m_namer, m_cache_dir, source_name, imagekit_hash(source_name, m_spec->imagekit),
                                    m_spec->imagekit_format);
   }
-  return cache_filename(m_namer, m_cache_dir, source_name, m_hasher.digest(source_name), m_spec->format);
+  const std::array<char, 32> digest = m_hasher.digest_digits(source_name);
+  return cache_filename(m_namer, m_cache_dir, source_name, std::string_view(digest.data(), digest.size()), m_spec->format);
 }
 
 } // namespace ikgen

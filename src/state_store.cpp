@@ -90,8 +90,9 @@ void bind_text(sqlite3_stmt* statement, int index, const std::string& text) {
 }
 
 // The row's check: XXH3-64 of every column, each as its length and its bytes.
-std::int64_t row_check_of(const CacheRecord& r) {
-  std::string bytes;
+// `bytes` is scratch space, reused so that checking a batch of rows allocates once.
+std::int64_t row_check_of(const CacheRecord& r, std::string& bytes) {
+  bytes.clear();
   const auto add = [&](const void* data, std::size_t size) {
     const std::uint64_t length = size;
     bytes.append(reinterpret_cast<const char*>(&length), sizeof length);
@@ -132,9 +133,9 @@ constexpr const char* k_columns = "generator, source, cache_name, source_size, s
 constexpr int k_row_check_column = 10;
 
 // The row `s` is on, or nullopt when it fails its check.
-std::optional<CacheRecord> read_checked_row(sqlite3_stmt* s) {
+std::optional<CacheRecord> read_checked_row(sqlite3_stmt* s, std::string& scratch) {
   CacheRecord r = read_row(s);
-  if (row_check_of(r) != sqlite3_column_int64(s, k_row_check_column)) return std::nullopt;
+  if (row_check_of(r, scratch) != sqlite3_column_int64(s, k_row_check_column)) return std::nullopt;
   return r;
 }
 
@@ -169,25 +170,27 @@ public:
     if (m_db) sqlite3_close(m_db);
   }
 
-  std::optional<CacheRecord> find(const std::string& generator, const std::string& source) override {
+  const CacheRecord* lookup(const std::string& generator, const std::string& source) override {
     // Unflushed changes answer first: they are newer than the file, and flushing them here would
-    // commit records before their caller made the files durable.
-    if (const auto change = m_pending.find({source, generator}); change != m_pending.end()) {
-      if (change->second.kind == Change::remove) return std::nullopt;
-      return change->second.record;
+    // commit records before their caller made the files durable. (Checked for emptiness first:
+    // the key is a pair of copies, and a no-op run holds no changes.)
+    if (!m_pending.empty()) {
+      if (const auto change = m_pending.find({source, generator}); change != m_pending.end()) {
+        return change->second.kind == Change::remove ? nullptr : &change->second.record;
+      }
     }
-    if (!m_db) return std::nullopt;
+    if (!m_db) return nullptr;
     if (const std::optional<std::size_t> index = preloaded_index(source)) {
       for (std::size_t i = m_preloaded_first[*index]; i < m_preloaded_first[*index + 1]; ++i) {
-        if (m_preloaded_records[i].generator == generator) return m_preloaded_records[i];
+        if (m_preloaded_records[i].generator == generator) return &m_preloaded_records[i];
       }
-      return std::nullopt;
+      return nullptr;
     }
     if (!m_cached || m_cached_source != source) fetch(source);
     for (const CacheRecord& record : m_cached_records) {
-      if (record.generator == generator) return record;
+      if (record.generator == generator) return &record;
     }
-    return std::nullopt;
+    return nullptr;
   }
 
   void record(const CacheRecord& record) override {
@@ -210,7 +213,7 @@ public:
     {
       Statement select(m_db, (std::string("SELECT ") + k_columns + " FROM cache_files ORDER BY source, generator").c_str());
       while ((status = sqlite3_step(select.get())) == SQLITE_ROW) {
-        const std::optional<CacheRecord> record = read_checked_row(select.get());
+        const std::optional<CacheRecord> record = read_checked_row(select.get(), m_scratch);
         if (!record) {
           damaged = true;
           break;
@@ -283,7 +286,7 @@ public:
           sqlite3_bind_int(s, 8, r.height);
           sqlite3_bind_int64(s, 9, static_cast<sqlite3_int64>(r.bytes));
           sqlite3_bind_int64(s, 10, r.generated_at);
-          sqlite3_bind_int64(s, 11, row_check_of(r));
+          sqlite3_bind_int64(s, 11, row_check_of(r, m_scratch));
         }
         if (sqlite3_step(s) != SQLITE_DONE) {
           const int code = sqlite3_errcode(m_db);
@@ -330,7 +333,7 @@ private:
     int status = SQLITE_ROW;
     bool damaged = false;
     while (!damaged && (status = sqlite3_step(s)) == SQLITE_ROW) {
-      std::optional<CacheRecord> record = read_checked_row(s);
+      std::optional<CacheRecord> record = read_checked_row(s, m_scratch);
       if (record) {
         m_cached_records.push_back(std::move(*record));
       } else {
@@ -436,7 +439,7 @@ private:
       while (next < wanted.size() && wanted[next] < row_source) ++next;
       if (next < wanted.size() && wanted[next] == row_source) {
         if (m_preloaded_valid[next]) {
-          std::optional<CacheRecord> record = read_checked_row(s);
+          std::optional<CacheRecord> record = read_checked_row(s, m_scratch);
           if (!record) break;
           m_preloaded_records.push_back(std::move(*record));
         }
@@ -464,7 +467,7 @@ private:
       sqlite3_reset(one);
       bind_text(one, 1, wanted[i]);
       while ((status = sqlite3_step(one)) == SQLITE_ROW) {
-        std::optional<CacheRecord> record = read_checked_row(one);
+        std::optional<CacheRecord> record = read_checked_row(one, m_scratch);
         if (!record) break;
         m_preloaded_records.push_back(std::move(*record));
       }
@@ -508,6 +511,7 @@ private:
   std::string m_cached_source;
   std::vector<CacheRecord> m_cached_records;
   std::map<Key, Change> m_pending; // the latest change of each record, until flush()
+  std::string m_scratch;           // row_check_of's buffer
 };
 
 int user_version(sqlite3* db) {

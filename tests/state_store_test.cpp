@@ -51,6 +51,37 @@ TEST_CASE("StateStore: two writers on one file see each other's records after in
   CHECK(first->find("g", "a.jpg")->width == 200);
 }
 
+TEST_CASE("StateStore: lookup() points at what find() copies, preloaded, fetched or not flushed") {
+  TempDir dir;
+  const auto store = open(dir / "state.sqlite");
+  store->record(record_of("g1", "a.jpg", 1));
+  store->record(record_of("g2", "a.jpg", 2));
+  store->record(record_of("g1", "b.jpg", 3));
+  store->flush();
+  SUBCASE("preloaded") {
+    const std::vector<std::string_view> sources{"a.jpg", "b.jpg", "c.jpg"};
+    store->preload(sources);
+  }
+  SUBCASE("fetched source by source") {}
+  const CacheRecord* a2 = store->lookup("g2", "a.jpg");
+  REQUIRE(a2 != nullptr);
+  CHECK(a2->width == 2);
+  CHECK(a2->cache_name == "CACHE/a.jpg/g2.jpg");
+  CHECK(store->lookup("g1", "b.jpg")->width == 3);
+  CHECK(store->lookup("g3", "a.jpg") == nullptr);
+  CHECK(store->lookup("g1", "c.jpg") == nullptr);
+  CHECK(store->find("g1", "a.jpg")->width == 1);
+  // Changes not flushed answer first, a removal included.
+  store->record(record_of("g1", "b.jpg", 4));
+  store->forget("g2", "a.jpg");
+  CHECK(store->lookup("g1", "b.jpg")->width == 4);
+  CHECK(store->lookup("g2", "a.jpg") == nullptr);
+  CHECK_FALSE(store->find("g2", "a.jpg"));
+  store->flush();
+  CHECK(store->lookup("g1", "b.jpg")->width == 4);
+  CHECK(store->lookup("g2", "a.jpg") == nullptr);
+}
+
 TEST_CASE("StateStore: two processes writing at once lose nothing and warn about nothing") {
   TempDir dir;
   const auto path = dir / "state.sqlite";

@@ -35,8 +35,13 @@ struct Decided {
   const OutputJob* output;
   std::size_t source_index; // into plan.sources and content_hashes
   Verdict verdict;
-  std::optional<CacheRecord> record; // as read when deciding (a claim's re-check compares with it)
+  // The state record as read when deciding, kept for stale decisions only: a claim's re-check
+  // compares with it and --explain quotes it. An up-to-date one keeps just the size its record
+  // gives (a no-op run decides every output and copies no record).
+  std::optional<CacheRecord> record;
   std::optional<OutputObservation> observed; // what the storage held, when it was asked (--explain)
+  int width = 0;  // of the record, when there is one
+  int height = 0;
 };
 
 struct Decisions {

@@ -77,7 +77,7 @@ private:
   void open_directory(const std::string& dir, int parent_fd, const std::string& name);
   [[nodiscard]] bool leads_to_sources(const std::string& dir) const;
   [[nodiscard]] std::vector<std::size_t> selecting(const std::string& rel) const;
-  [[nodiscard]] std::optional<SourceFile> source_of(const std::string& rel, const Entry& entry, int dir_fd) const;
+  [[nodiscard]] std::optional<SourceFile> source_of(std::string rel, const Entry& entry, int dir_fd) const;
 
   const Project& m_project;
   std::vector<const SourceGroup*> m_groups;

@@ -40,7 +40,15 @@ public:
   virtual ~StateStore() = default;
 
   // The record of (generator, source), if any, counting changes not flushed yet.
-  [[nodiscard]] virtual std::optional<CacheRecord> find(const std::string& generator, const std::string& source) = 0;
+  [[nodiscard]] std::optional<CacheRecord> find(const std::string& generator, const std::string& source) {
+    const CacheRecord* found = lookup(generator, source);
+    return found ? std::optional<CacheRecord>(*found) : std::nullopt;
+  }
+  // find() without the copy, for a run that asks about every output: the record stays valid
+  // until the next call of any other member of the store (lookup itself included), which may
+  // read, drop or replace what it points to. A run asks about hundreds of thousands of outputs
+  // and keeps few of their records.
+  [[nodiscard]] virtual const CacheRecord* lookup(const std::string& generator, const std::string& source) = 0;
   // Reads the records of all of `sources` at once, so that find() answers for them from memory:
   // a run asks about a batch of sources, and reading them one by one costs a read transaction
   // (file locks) each. What was read stands, as find()'s own reads do, until invalidate() or a
