@@ -99,7 +99,8 @@ Verdict decide_one(Session& session, const Decided& d, const SourceFingerprint& 
     return needs_storage_check(facts) ? d.verdict : decide(facts, std::nullopt);
   }
   if (needs_storage_check(facts)) {
-    observed = OutputObservation{session.storage.stat(d.output->cache_name)};
+    observed.emplace();
+    static_cast<FileStat&>(*observed) = session.storage.stat(d.output->cache_name);
     // A file that is there is trusted only if it can be a rendition: its header reads, is of the
     // spec's format, and it ends where that format ends. Anything else is replaced.
     if (observed->exists && observed->is_regular_file) {

@@ -391,7 +391,7 @@ TEST_CASE("state: a state file that cannot be written (file size limit) stops th
   CHECK(err.find("terminate") == std::string::npos);
   const std::size_t written = files_under(site.cache()).size();
   CHECK(written > 0);
-  CHECK(written < 212);
+  CHECK(written <= 212); // all of them when they were done before the first commit was due
 
   // Whatever the failed commits left unrecorded is found, inspected and adopted.
   const Outcome next = run_ikgen(site.dir, "generateimages");
