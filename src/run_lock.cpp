@@ -21,8 +21,9 @@ std::string holder_of(int fd) {
 
 } // namespace
 
-RunLock::RunLock(const std::filesystem::path& lock_path, LockWait wait,
-                 const std::function<void(const std::string&)>& waiting) {
+RunLock::RunLock(const std::filesystem::path& lock_path, LockWait wait, const LockWaitingSink& waiting,
+                 LockMode mode) {
+  const int operation = mode == LockMode::exclusive ? LOCK_EX : LOCK_SH;
   std::error_code error;
   std::filesystem::create_directories(lock_path.parent_path(), error);
   // Every throw below, and one from `waiting`, closes the descriptor (the destructor does not
@@ -33,7 +34,7 @@ RunLock::RunLock(const std::filesystem::path& lock_path, LockWait wait,
                     "; make that directory writable, or point cache.state somewhere writable",
                 ExitCode::environment_error);
   }
-  if (::flock(m_fd.get(), LOCK_EX | LOCK_NB) != 0) {
+  if (::flock(m_fd.get(), operation | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK) {
       throw Error("cannot lock " + lock_path.string() + ": " + std::strerror(errno), ExitCode::environment_error);
     }
@@ -44,14 +45,15 @@ RunLock::RunLock(const std::filesystem::path& lock_path, LockWait wait,
                   ExitCode::busy);
     }
     waiting("waiting for the " + holder + " to finish (" + lock_path.string() + " is locked)");
-    if (::flock(m_fd.get(), LOCK_EX) != 0) {
+    if (::flock(m_fd.get(), operation) != 0) {
       if (errno != EINTR) {
         throw Error("cannot lock " + lock_path.string() + ": " + std::strerror(errno), ExitCode::environment_error);
       }
       throw Error("interrupted while waiting for " + lock_path.string(), ExitCode::interrupted);
     }
   }
-  // Who holds it, for the message another run prints.
+  // Who holds it, for the message another run prints (several hold a shared lock: none is named).
+  if (mode == LockMode::shared) return;
   const std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(m_fd.get(), 0) == 0) {
     [[maybe_unused]] const ssize_t written = ::pwrite(m_fd.get(), pid.data(), pid.size(), 0);
@@ -60,5 +62,29 @@ RunLock::RunLock(const std::filesystem::path& lock_path, LockWait wait,
 
 // Closing the descriptor (m_fd's destructor) releases the lock.
 RunLock::~RunLock() = default;
+
+namespace {
+
+// Both locks of a shard's run, released together.
+class ShardLease : public RunLease {
+public:
+  ShardLease(const std::filesystem::path& state_file, const Shard& shard, LockWait wait, const LockWaitingSink& waiting)
+      : m_tree(state_file.string() + ".lock", wait, waiting, LockMode::shared),
+        m_shard(state_file.string() + ".shard-" + std::to_string(shard.index) + "-of-" + std::to_string(shard.count) +
+                    ".lock",
+                wait, waiting, LockMode::exclusive) {}
+
+private:
+  RunLock m_tree;
+  RunLock m_shard;
+};
+
+} // namespace
+
+std::unique_ptr<RunLease> lock_state_file(const std::filesystem::path& state_file, const std::optional<Shard>& shard,
+                                          LockWait wait, const LockWaitingSink& waiting) {
+  if (shard) return std::make_unique<ShardLease>(state_file, *shard, wait, waiting);
+  return std::make_unique<RunLock>(state_file.string() + ".lock", wait, waiting, LockMode::exclusive);
+}
 
 } // namespace ikgen

@@ -32,6 +32,7 @@ struct Options {
   bool no_wait = false;                  // --no-wait: exit at once if another run holds the lock
   bool stats = false;                    // --stats: print the storage calls made
   bool explain = false;                  // --explain: say why each file is missing, stale or broken
+  std::optional<Shard> shard;            // generateimages --shard K/N
   bool dry_run = false;                  // prune --dry-run
   bool force = false;                    // prune --force
   ManifestFormat manifest_format = ManifestFormat::json;

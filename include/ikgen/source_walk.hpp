@@ -23,6 +23,7 @@ struct SourceFile {
   std::string rejection;
   std::uintmax_t size = 0;
   std::int64_t mtime_ns = 0;
+  std::string etag; // S3's ETag; "" on a local disk
   auto operator<=>(const SourceFile& other) const { return name <=> other.name; }
   bool operator==(const SourceFile& other) const { return name == other.name; }
 };

@@ -98,12 +98,36 @@ enum class Strategy {
   optimistic,   // never ask the storage: generate when the source is new or changed
 };
 
+// storage.root: s3://bucket/prefix, with storage.s3's settings. Credentials never come from the
+// config: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY(/AWS_SESSION_TOKEN), else the profile
+// AWS_PROFILE (default "default") of ~/.aws/credentials (AWS_SHARED_CREDENTIALS_FILE).
+struct S3Location {
+  std::string bucket;
+  std::string prefix;   // "" or ending in '/'; every name (source or cache file) is under it
+  std::string endpoint; // scheme://host[:port]; default https://s3.<region>.amazonaws.com
+  std::string region = "us-east-1"; // storage.s3.region, else AWS_REGION / AWS_DEFAULT_REGION
+  bool path_style = false;          // addressing: path (endpoint/bucket/key) or virtual (bucket.endpoint/key)
+  std::string cache_control;        // Cache-Control of every PUT; "" sends none
+  int max_requests = 16;            // requests in flight at once
+  double retry_seconds = 30;        // retrying one request (5xx, 429, timeouts, resets) stops after this
+};
+
+// A shard of a run: the sources whose name hashes to `index` of `count` (0 <= index < count).
+struct Shard {
+  unsigned index = 0;
+  unsigned count = 1;
+};
+
 struct Project {
   std::filesystem::path config_file;
-  std::filesystem::path storage_root; // absolute
+  std::filesystem::path storage_root; // absolute; empty with s3
+  std::optional<S3Location> s3;       // storage.root is s3://...
   std::string cache_dir = "CACHE/images"; // relative to storage_root, '/'-separated, no ".."
   Namer namer = Namer::source_name_as_path;
   std::filesystem::path state_file; // absolute; default <storage_root>/<cache_dir>/.ikgen-state.sqlite
+  // cache.state: postgresql://... (a libpq connection URI); state_file is then empty. With s3,
+  // cache.state must be given (a local file or PostgreSQL).
+  std::string state_url;
   Strategy strategy = Strategy::just_in_time;
   HashKind hash = HashKind::ikgen; // cache.hash: the default for every spec
   // Sources whose header claims more pixels are refused before decoding (decompression bombs);

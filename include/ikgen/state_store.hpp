@@ -21,6 +21,7 @@ struct SourceFingerprint {
   std::uint64_t size = 0;
   std::int64_t mtime_ns = 0;
   std::string content_hash; // 32 hex digits (XXH3-128) when --verify-content computed it, else ""
+  std::string etag;         // the source's S3 ETag (quotes removed); "" on a local disk
 };
 
 // One (generator, source) pair and the cache file that holds its output.

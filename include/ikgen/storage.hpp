@@ -1,11 +1,13 @@
 #pragma once
-// Where cache files live. Every question ikgen asks about a cache file, and every write and
-// removal, goes through this interface, so its cost can be counted (`--stats`) and a remote
-// storage (S3, a shared mount) can be put behind it later.
+// Where sources and cache files live: a local directory (LocalStorage) or an S3 bucket
+// (s3_storage.hpp). Every question ikgen asks about a file, every listing, read, write and
+// removal goes through this interface, so its cost can be counted (`--stats`).
 
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -25,11 +27,25 @@ struct FileStat {
   std::uint64_t size = 0;
 };
 
+// One entry of a listing.
+struct ObjectInfo {
+  std::string name; // relative to the storage's root, '/'-separated
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0; // modification time (S3: LastModified, whole seconds)
+  std::string etag;          // S3's ETag without quotes; "" on a local disk
+};
+
+// Receives one page of a listing; returns false to stop the listing early.
+using ListPage = std::function<bool(std::span<const ObjectInfo>)>;
+
+// Calls made, by kind. On S3 each one is a request (a retry counts again in `retries` only).
 struct StorageCounters {
-  std::atomic<std::uint64_t> stats{0};
-  std::atomic<std::uint64_t> reads{0};
-  std::atomic<std::uint64_t> writes{0};
-  std::atomic<std::uint64_t> removes{0};
+  std::atomic<std::uint64_t> stats{0};   // S3: HEAD
+  std::atomic<std::uint64_t> lists{0};   // pages of listings (S3: one ListObjectsV2 request each)
+  std::atomic<std::uint64_t> reads{0};   // S3: GET (whole or ranged)
+  std::atomic<std::uint64_t> writes{0};  // S3: PUT
+  std::atomic<std::uint64_t> removes{0}; // S3: DELETE (or one multi-object delete)
+  std::atomic<std::uint64_t> retries{0}; // requests sent again after a transient failure
 };
 
 class Storage {
@@ -37,6 +53,11 @@ public:
   virtual ~Storage() = default;
   // Whether a cache file exists, what it is, and its size. `name` is relative to storage.root.
   [[nodiscard]] virtual FileStat stat(const std::string& name) = 0;
+  // Every file whose name starts with `prefix` (byte-wise: "a/b" lists "a/b/c" and "a/bc"), in
+  // byte order of the names, a page at a time. Fails with a one-line reason naming the prefix.
+  [[nodiscard]] virtual Expected<void> list(const std::string& prefix, const ListPage& page) = 0;
+  // A whole file (a source, read to be decoded). Fails with a one-line reason.
+  [[nodiscard]] virtual Expected<std::vector<unsigned char>> read(const std::string& name) = 0;
   // Up to `limit` leading bytes of a cache file (for reading its header); empty if unreadable.
   [[nodiscard]] virtual std::string read_prefix(const std::string& name, std::size_t limit) = 0;
   // Up to `head_limit` leading and `tail_limit` trailing bytes of a cache file, in one read (for
@@ -53,6 +74,11 @@ public:
   // state records are committed: a record must never outlive its file. Fails with a one-line
   // reason naming the storage; the caller then does not record them.
   [[nodiscard]] virtual Expected<void> make_durable(const std::vector<std::string>& names) = 0;
+  // True when every call is a network round trip (S3): callers then keep calls off the CPU-bound
+  // workers and batch what they can; a local disk answers in microseconds.
+  [[nodiscard]] virtual bool is_remote() const { return false; }
+  // The root as users wrote it ("/srv/media", "s3://bucket/prefix"), for messages.
+  [[nodiscard]] virtual std::string describe() const = 0;
   [[nodiscard]] const StorageCounters& counters() const { return m_counters; }
 
 protected:
@@ -65,6 +91,9 @@ class LocalStorage : public Storage {
 public:
   explicit LocalStorage(std::filesystem::path root);
   FileStat stat(const std::string& name) override;
+  Expected<void> list(const std::string& prefix, const ListPage& page) override;
+  Expected<std::vector<unsigned char>> read(const std::string& name) override;
+  std::string describe() const override { return m_root.string(); }
   std::string read_prefix(const std::string& name, std::size_t limit) override;
   std::pair<std::string, std::string> read_ends(const std::string& name, std::size_t head_limit,
                                                 std::size_t tail_limit) override;
@@ -80,5 +109,12 @@ private:
   std::filesystem::path m_canonical_root;
   UniqueFd m_root_fd; // for syncfs, opened before the first write (see make_durable)
 };
+
+struct Project;
+
+// The storage `project` names: LocalStorage for a directory, S3 for s3:// (which checks the
+// bucket and the credentials with one request). Throws Error naming the config file when the
+// storage cannot be used.
+[[nodiscard]] std::unique_ptr<Storage> open_storage(const Project& project);
 
 } // namespace ikgen
