@@ -287,7 +287,6 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
   ScheduleOptions schedule;
   schedule.jobs = session.options.jobs;
   schedule.storage = &session.storage;
-  schedule.source_root = session.project.storage_root;
   schedule.max_pixels = session.project.max_pixels;
   schedule.should_stop = [] { return interrupt_requested(); };
   // Called one at a time, from the workers: it only holds the records in memory. The main thread

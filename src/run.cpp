@@ -14,20 +14,12 @@
 #include "ikgen/run_lock.hpp"
 #include "ikgen/output_claims.hpp"
 #include "ikgen/staleness.hpp"
+#include "ikgen/state_location.hpp"
 #include "ikgen/state_store.hpp"
 #include "ikgen/storage.hpp"
 
 namespace ikgen {
 namespace {
-
-void require_storage_root(const Project& project) {
-  std::error_code error;
-  if (!std::filesystem::is_directory(project.storage_root, error)) {
-    throw Error("storage.root " + project.storage_root.string() + " (from " + project.config_file.string() +
-                    ") is not a directory; create it or fix storage.root",
-                ExitCode::environment_error);
-  }
-}
 
 void print_stats(const Session& session) {
   if (!session.options.stats) return;
@@ -128,7 +120,7 @@ ExitCode run(const Options& options) {
   const std::vector<const Spec*> specs =
       options.command == Command::generate ? std::vector<const Spec*>{&find_spec(project, options.spec_id)}
                                            : select_specs(project, options.patterns);
-  require_storage_root(project);
+  const std::unique_ptr<Storage> storage = open_storage(project);
 
   Reporter reporter(stdout, stderr, options.command == Command::generate ? Verbosity::quiet : options.verbosity);
   const auto warn = [&](const std::string& message) { reporter.warning(message); };
@@ -139,23 +131,24 @@ ExitCode run(const Options& options) {
   // generate does not (it runs beside them) and relies on the output claims alone.
   const bool locks = options.command == Command::generateimages || options.command == Command::prune;
   const bool writes = locks || options.command == Command::generate;
-  std::optional<RunLock> lock;
+  std::unique_ptr<RunLease> lock;
   if (locks) {
-    lock.emplace(project.state_file.string() + ".lock", options.no_wait ? LockWait::no_wait : LockWait::wait, warn);
+    // prune works on every shard's files: it takes the whole tree's lock.
+    const std::optional<Shard> shard = options.command == Command::prune ? std::nullopt : options.shard;
+    lock = lock_state(project, shard, options.no_wait ? LockWait::no_wait : LockWait::wait, warn);
   }
   std::optional<OutputClaims> claims;
-  if (writes) claims.emplace(claims_file_of(project.state_file));
+  if (writes) claims.emplace(claims_file_of(project));
   const std::unique_ptr<StateStore> store =
-      open_sqlite_state_store(project.state_file, writes ? StoreAccess::read_write : StoreAccess::read_only, warn);
-  LocalStorage storage(project.storage_root);
-  Session session{options, project, options.strategy.value_or(project.strategy), reporter, *store, storage,
+      open_state_store(project, writes ? StoreAccess::read_write : StoreAccess::read_only, warn);
+  Session session{options, project, options.strategy.value_or(project.strategy), reporter, *store, *storage,
                   claims ? &*claims : nullptr};
 
   if (options.command == Command::manifest) return write_manifest(specs, *store, options.manifest_format);
   if (options.command == Command::generate) return run_generate_command(session, *specs.front());
   if (options.command == Command::prune) {
     SourceStream every_source(project, select_specs(project, {}), warn, list_error);
-    const ExitCode code = prune(project, every_source, *store, storage, options.dry_run ? DryRun::yes : DryRun::no,
+    const ExitCode code = prune(project, every_source, *store, *storage, options.dry_run ? DryRun::yes : DryRun::no,
                                 options.force, reporter, *claims);
     print_stats(session);
     return code;

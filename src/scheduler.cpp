@@ -25,34 +25,6 @@
 namespace ikgen {
 namespace {
 
-// Reads a whole file with one fstat and sequential reads.
-Expected<std::vector<unsigned char>> read_file(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fail(std::string("cannot read source: ") + std::strerror(errno));
-  struct stat info {};
-  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-    ::close(fd);
-    return fail("cannot read source: not a regular file");
-  }
-  std::vector<unsigned char> bytes;
-  bytes.resize(static_cast<std::size_t>(info.st_size));
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const std::string reason = std::strerror(errno);
-      ::close(fd);
-      return fail("cannot read source: " + reason);
-    }
-    if (n == 0) break; // the file shrank while we read it
-    done += static_cast<std::size_t>(n);
-  }
-  bytes.resize(done);
-  ::close(fd);
-  return bytes;
-}
-
 JobResult make_output(const SourceJobs& source, const OutputJob& output, Image image, Storage& storage, int shrink) {
   JobResult result{&source, &output, JobStatus::failed, {}, 0, 0, shrink, 0};
   try {
@@ -204,7 +176,7 @@ void generate(const std::vector<SourceJobs>& work, const ScheduleOptions& option
                                                 try {
                                                   loaded->bytes = !file.rejection.empty()
                                                                       ? fail(file.rejection)
-                                                                      : read_file(options.source_root / file.name);
+                                                                      : options.storage->read(file.name);
                                                 } catch (...) {
                                                   remember(std::current_exception());
                                                   loaded->bytes = fail("cannot read source: out of memory");

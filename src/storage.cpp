@@ -22,6 +22,73 @@ LocalStorage::LocalStorage(std::filesystem::path root)
   if (error) m_canonical_root = m_root;
 }
 
+namespace {
+
+// Every regular file under `dir` (a directory relative to `root`, "" for the root) whose name
+// starts with `prefix`, appended to `out`; symbolic links are not followed, as the cache
+// directory holds no links ikgen made.
+void collect_files(const std::filesystem::path& root, const std::string& dir, const std::string& prefix,
+                   std::vector<ObjectInfo>& out, std::error_code& error) {
+  std::filesystem::directory_iterator it(dir.empty() ? root : root / dir, error);
+  if (error) return;
+  for (; it != std::filesystem::directory_iterator(); it.increment(error)) {
+    const std::string name = (dir.empty() ? "" : dir + "/") + it->path().filename().string();
+    // Only directories that can hold a match: "a/b" may match under "a/b/" and "a/bc/".
+    const std::size_t common = std::min(name.size(), prefix.size());
+    if (name.compare(0, common, prefix, 0, common) != 0) continue;
+    struct stat info {};
+    if (::lstat(it->path().c_str(), &info) != 0) continue;
+    if (S_ISDIR(info.st_mode)) {
+      std::error_code inner;
+      collect_files(root, name, prefix, out, inner);
+    } else if (S_ISREG(info.st_mode) && name.size() >= prefix.size()) {
+      out.push_back({name, static_cast<std::uint64_t>(info.st_size),
+                     static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec, {}});
+    }
+  }
+}
+
+} // namespace
+
+Expected<void> LocalStorage::list(const std::string& prefix, const ListPage& page) {
+  ++m_counters.lists;
+  const std::size_t slash = prefix.rfind('/');
+  const std::string dir = slash == std::string::npos ? std::string() : prefix.substr(0, slash);
+  std::vector<ObjectInfo> files;
+  std::error_code error;
+  collect_files(m_root, dir, prefix, files, error);
+  if (error && error != std::errc::no_such_file_or_directory) {
+    return fail("cannot list " + (m_root / dir).string() + ": " + error.message());
+  }
+  std::sort(files.begin(), files.end(), [](const ObjectInfo& a, const ObjectInfo& b) { return a.name < b.name; });
+  constexpr std::size_t k_page = 1000;
+  for (std::size_t at = 0; at < files.size(); at += k_page) {
+    const std::size_t count = std::min(k_page, files.size() - at);
+    if (!page(std::span<const ObjectInfo>(files.data() + at, count))) break;
+  }
+  return {};
+}
+
+Expected<std::vector<unsigned char>> LocalStorage::read(const std::string& name) {
+  ++m_counters.reads;
+  // One fstat and sequential reads.
+  const UniqueFd fd(::open((m_root / name).c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return fail(std::string("cannot read source: ") + std::strerror(errno));
+  struct stat info {};
+  if (::fstat(fd.get(), &info) != 0 || !S_ISREG(info.st_mode)) return fail("cannot read source: not a regular file");
+  std::vector<unsigned char> bytes(static_cast<std::size_t>(info.st_size));
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::read(fd.get(), bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(std::string("cannot read source: ") + std::strerror(errno));
+    if (n == 0) break; // the file shrank while we read it
+    done += static_cast<std::size_t>(n);
+  }
+  bytes.resize(done);
+  return bytes;
+}
+
 FileStat LocalStorage::stat(const std::string& name) {
   ++m_counters.stats;
   struct stat info {};

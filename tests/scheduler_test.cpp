@@ -41,7 +41,6 @@ Outcome generate_all(const ikgen::Project& project, int jobs, std::function<bool
   ikgen::ScheduleOptions options;
   options.jobs = jobs;
   options.storage = &storage;
-  options.source_root = project.storage_root;
   options.should_stop = std::move(should_stop);
   options.on_result = [&](const ikgen::JobResult& r) {
     const std::lock_guard<std::mutex> lock(mutex);

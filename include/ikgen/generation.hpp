@@ -51,7 +51,7 @@ struct Decisions {
   // store's memory until the caller makes the files durable and flushes.
   std::vector<std::string> adopted;
   [[nodiscard]] SourceFingerprint fingerprint(const Decided& d) const {
-    return {d.source->source.size, d.source->source.mtime_ns, content_hashes[d.source_index]};
+    return {d.source->source.size, d.source->source.mtime_ns, content_hashes[d.source_index], d.source->source.etag};
   }
 };
 

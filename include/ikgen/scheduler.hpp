@@ -28,9 +28,8 @@ struct JobResult {
 
 struct ScheduleOptions {
   int jobs = 0; // worker threads; 0 = all cores
-  // Where outputs are written (required), and the directory source names are relative to.
+  // Where sources are read from and outputs written (required).
   Storage* storage = nullptr;
-  std::filesystem::path source_root;
   std::uint64_t max_pixels = 89'478'485; // limits.max_pixels
   // Called once per output as it finishes, from worker threads, one call at a time.
   std::function<void(const JobResult&)> on_result;
