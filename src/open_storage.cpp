@@ -1,6 +1,7 @@
 // The one place that chooses the storage behind a project's storage.root.
 
 #include "ikgen/error.hpp"
+#include "ikgen/s3_storage.hpp"
 #include "ikgen/spec.hpp"
 #include "ikgen/storage.hpp"
 
@@ -8,9 +9,13 @@ namespace ikgen {
 
 std::unique_ptr<Storage> open_storage(const Project& project) {
   if (project.s3) {
-    throw Error("storage.root s3://" + project.s3->bucket + "/" + project.s3->prefix + " (from " +
-                    project.config_file.string() + "): this build of ikgen has no S3 support yet",
-                ExitCode::usage_error);
+    try {
+      return open_s3_storage(*project.s3, project.cache_dir);
+    } catch (const Error& error) {
+      std::string root = "s3://" + project.s3->bucket + "/" + project.s3->prefix;
+      if (root.back() == '/') root.pop_back();
+      throw Error("storage.root " + root + " (from " + project.config_file.string() + "): " + error.what(), error.code());
+    }
   }
   std::error_code error;
   if (!std::filesystem::is_directory(project.storage_root, error)) {
