@@ -12,9 +12,13 @@ std::unique_ptr<Storage> open_storage(const Project& project) {
     try {
       return open_s3_storage(*project.s3, project.cache_dir);
     } catch (const Error& error) {
+      // "s3://bucket/prefix: reason" -> "s3://bucket/prefix (storage.root in FILE): reason".
+      const std::string message = error.what();
       std::string root = "s3://" + project.s3->bucket + "/" + project.s3->prefix;
       if (root.back() == '/') root.pop_back();
-      throw Error("storage.root " + root + " (from " + project.config_file.string() + "): " + error.what(), error.code());
+      const std::string where = root + " (storage.root in " + project.config_file.string() + ")";
+      if (message.rfind(root + ": ", 0) != 0) throw Error(where + ": " + message, error.code());
+      throw Error(where + message.substr(root.size()), error.code());
     }
   }
   std::error_code error;

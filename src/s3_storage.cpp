@@ -68,7 +68,8 @@ void S3Storage::check_access() {
   request.query = {{"list-type", "2"}, {"max-keys", "1"}, {"prefix", m_location.prefix}, {"encoding-type", "url"}};
   const Expected<S3Response> response = m_client.send(request);
   if (!response) {
-    throw Error(response.error() + "; check storage.s3.endpoint, and that the server runs", ExitCode::environment_error);
+    throw Error(describe() + ": " + response.error() + "; check storage.s3.endpoint, and that the server runs",
+                ExitCode::environment_error);
   }
   if (response->ok()) return;
   const S3ErrorBody error = parse_s3_error(response->body);
@@ -272,8 +273,13 @@ std::unique_ptr<S3Storage> open_s3_storage(const S3Location& location, const std
 }
 
 std::unique_ptr<Storage> open_s3_storage(const S3Location& location, const std::string& cache_dir) {
-  const AwsCredentials credentials = value_or_throw(load_aws_credentials(), ExitCode::environment_error);
-  return open_s3_storage(location, cache_dir, credentials);
+  Expected<AwsCredentials> credentials = load_aws_credentials();
+  if (!credentials) {
+    std::string root = "s3://" + location.bucket + "/" + location.prefix;
+    if (root.back() == '/') root.pop_back();
+    throw Error(root + ": " + credentials.error(), ExitCode::environment_error);
+  }
+  return open_s3_storage(location, cache_dir, *credentials);
 }
 
 } // namespace ikgen

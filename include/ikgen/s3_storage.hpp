@@ -26,7 +26,8 @@ public:
 
   // One ListObjectsV2 of at most one key under the prefix: the bucket exists, the endpoint
   // answers and the credentials are accepted. Throws Error (ExitCode::environment_error) with
-  // one line saying which of these failed and where the credentials came from.
+  // one line, "s3://bucket/prefix: " and which of these failed (and where the credentials came
+  // from).
   void check_access();
 
   // Cache files (under cache_dir): from the listing of the cache directory, made on the first
@@ -76,9 +77,9 @@ private:
 [[nodiscard]] S3Location resolve_s3_location(S3Location location, const EnvironmentLookup& env = process_environment);
 
 // Opens the bucket with the credentials from the environment (aws_credentials.hpp) and checks
-// it with one request (S3Storage::check_access). Throws Error (ExitCode::environment_error)
-// when there are no credentials, the endpoint does not answer, the bucket is missing, or the
-// credentials are refused.
+// it with one request (S3Storage::check_access). Throws Error (ExitCode::environment_error),
+// its message starting "s3://bucket/prefix: ", when there are no credentials, the endpoint does
+// not answer, the bucket is missing, or the credentials are refused.
 [[nodiscard]] std::unique_ptr<Storage> open_s3_storage(const S3Location& location, const std::string& cache_dir);
 // The same with given credentials.
 [[nodiscard]] std::unique_ptr<S3Storage> open_s3_storage(const S3Location& location, const std::string& cache_dir,

@@ -325,7 +325,8 @@ TEST_CASE("S3Storage: wrong credentials, a missing bucket and a closed port are 
     location.endpoint = "http://127.0.0.1:" + std::to_string(closed_port());
     const auto start = std::chrono::steady_clock::now();
     CHECK(opening(location, credentials_of(server)) ==
-          "cannot connect to " + location.endpoint + ": Connection refused; check storage.s3.endpoint, and that the server runs");
+          "s3://" + bucket + ": cannot connect to " + location.endpoint +
+              ": Connection refused; check storage.s3.endpoint, and that the server runs");
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
   }
 }
