@@ -248,7 +248,8 @@ Expected<S3Response> S3Client::send(const S3Request& request) {
       } else if (request.method == "HEAD") {
         curl_easy_setopt(handle, CURLOPT_NOBODY, 1L);
       } else if (request.method == "PUT") {
-        curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.data());
+        // Never a null pointer: curl takes that for "no body" and sends no Content-Length.
+        curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.empty() ? "" : static_cast<const void*>(request.body.data()));
         curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
         curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, "PUT");
       } else {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 
 #include "ikgen/error.hpp"
 #include "ikgen/s3_xml.hpp"
@@ -98,7 +99,12 @@ bool S3Storage::index_ready() {
   if (m_listed) return true;
   const std::lock_guard lock(m_listing_mutex);
   if (m_listed) return true;
-  if (m_listing_failed) return false;
+  // After a failed listing, the next try waits as long as one request may be retried, so that
+  // an outage costs one listing attempt per retry_seconds, not one per file.
+  const auto now = std::chrono::steady_clock::now();
+  if (m_listing_failed_at && now - *m_listing_failed_at < std::chrono::duration<double>(m_location.retry_seconds)) {
+    return false;
+  }
   // Listed outside the index's lock: writes and removals during the listing go on top of it.
   NameIndex listing;
   const Expected<void> listed = list(m_cache_prefix, [&](std::span<const ObjectInfo> objects) {
@@ -108,7 +114,7 @@ bool S3Storage::index_ready() {
   if (!listed) {
     // Each cache file is then asked about with a HEAD (and fails the same way if the store is
     // gone): a run goes on file by file rather than stopping.
-    m_listing_failed = true;
+    m_listing_failed_at = std::chrono::steady_clock::now();
     return false;
   }
   listing.seal();

@@ -5,8 +5,10 @@
 // HEAD per file.
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 
@@ -31,7 +33,8 @@ public:
   void check_access();
 
   // Cache files (under cache_dir): from the listing of the cache directory, made on the first
-  // call. Other names: one HEAD each. A failure to ask reads as "does not exist".
+  // call (while it cannot be made, a HEAD each, and the listing is tried again after
+  // retry_seconds). Other names: one HEAD each. A failure to ask reads as "does not exist".
   FileStat stat(const std::string& name) override;
   // ListObjectsV2, 1000 keys a page; names relative to the prefix; one `lists` count a page.
   Expected<void> list(const std::string& prefix, const ListPage& page) override;
@@ -67,7 +70,7 @@ private:
   S3Client m_client;
   std::mutex m_listing_mutex; // one listing of the cache directory at a time
   std::atomic<bool> m_listed{false};
-  bool m_listing_failed = false; // guarded by m_listing_mutex
+  std::optional<std::chrono::steady_clock::time_point> m_listing_failed_at; // guarded by m_listing_mutex
   std::shared_mutex m_index_mutex;
   NameIndex m_index; // names relative to m_cache_prefix
 };

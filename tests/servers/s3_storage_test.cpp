@@ -366,6 +366,30 @@ TEST_CASE("S3Storage: outage: radosgw stopped mid-way fails each call with the k
   CHECK(text_of(storage->read("CACHE/images/before.jpg").value()) == "before");
 }
 
+TEST_CASE("S3Storage: outage: while the cache directory cannot be listed, stat asks with a HEAD and lists again later") {
+  IKGEN_REQUIRE_SERVERS();
+  const ikgen::test::S3Server server = ikgen::test::s3();
+  const std::string bucket = ikgen::test::fresh_bucket("relist");
+  S3Location location = location_of(server, bucket, "");
+  location.retry_seconds = 1;
+  auto storage = ikgen::open_s3_storage(location, "CACHE/images", credentials_of(server));
+  REQUIRE(reason(storage->write("CACHE/images/a.jpg", bytes_of("a"))) == "");
+  {
+    const ikgen::test::RgwStopped stopped;
+    CHECK_FALSE(storage->stat("CACHE/images/a.jpg").exists); // the listing failed, and so did the HEAD
+  }
+  const std::uint64_t lists = storage->counters().lists;
+  const std::uint64_t stats = storage->counters().stats;
+  CHECK(storage->stat("CACHE/images/a.jpg").exists); // within retry_seconds of the failure: a HEAD
+  CHECK(storage->counters().lists == lists);
+  CHECK(storage->counters().stats == stats + 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  CHECK(storage->stat("CACHE/images/a.jpg").exists); // listed now
+  CHECK_FALSE(storage->stat("CACHE/images/b.jpg").exists);
+  CHECK(storage->counters().lists == lists + 1);
+  CHECK(storage->counters().stats == stats + 1);
+}
+
 TEST_CASE("S3Storage: outage: a radosgw that stops answering fails a call after retry_seconds, not never") {
   IKGEN_REQUIRE_SERVERS();
   const ikgen::test::S3Server server = ikgen::test::s3();
