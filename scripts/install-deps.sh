@@ -12,8 +12,8 @@ packages=(
   libexpected-dev
   # MD5 (OpenSSL's libcrypto) for django-imagekit's cache names, SHA-256 of S3 request bodies
   libssl-dev
-  # S3 storage: requests signed by libcurl's SigV4 (src/s3_request.cpp), its XML read by libxml2 (src/s3_xml.cpp)
-  libcurl4-openssl-dev libxml2-dev
+  # S3 storage: S3's XML (listings, error bodies) read by libxml2 (src/s3_xml.cpp)
+  libxml2-dev
   # fuzzing: clang with libFuzzer and the sanitizer runtimes (scripts/fuzz.sh, run by scripts/test.sh)
   clang libclang-rt-14-dev
   # sample photos for the demo and the end-to-end tests (copied at run time, never committed)
@@ -24,6 +24,15 @@ packages=(
   python3 python3-pil python3-pilkit python3-yaml
   # real django-imagekit, to pin its names in tests (tests/imagekit/reference.py)
   python3-django python3-django-imagekit
+  # ikgen's S3 storage (libcurl: HTTP and AWS SigV4 signing) and PostgreSQL state (libpq)
+  libcurl4-openssl-dev libpq-dev
+  # the real servers of the S3 and PostgreSQL tests (tests/servers/servers.py): a one-node Ceph
+  # cluster with radosgw, set up through python3-rados; PostgreSQL 15 (with psql)
+  radosgw ceph-mon ceph-osd ceph-common python3-rados postgresql
+  # their clients in the tests: boto3 makes buckets; curl signs requests with libcurl's SigV4
+  python3-boto3 curl
+  # the S3 peer of scripts/bench.sh: django-imagekit on django-storages' S3Boto3Storage
+  python3-django-storages
 )
 
 missing=()

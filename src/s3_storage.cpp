@@ -99,10 +99,12 @@ bool S3Storage::index_ready() {
   if (m_listed) return true;
   const std::lock_guard lock(m_listing_mutex);
   if (m_listed) return true;
-  // After a failed listing, the next try waits as long as one request may be retried, so that
-  // an outage costs one listing attempt per retry_seconds, not one per file.
+  // After a failed listing, the next try waits twice as long as one request may be retried
+  // (the HEAD that follows a failed listing may take that long itself), so that an outage costs
+  // a listing attempt now and then, not one per file.
   const auto now = std::chrono::steady_clock::now();
-  if (m_listing_failed_at && now - *m_listing_failed_at < std::chrono::duration<double>(m_location.retry_seconds)) {
+  if (m_listing_failed_at &&
+      now - *m_listing_failed_at < std::chrono::duration<double>(2 * m_location.retry_seconds)) {
     return false;
   }
   // Listed outside the index's lock: writes and removals during the listing go on top of it.
@@ -175,8 +177,8 @@ Expected<void> S3Storage::list(const std::string& prefix, const ListPage& page) 
   }
 }
 
-Expected<S3Response> S3Storage::get(const std::string& name, const std::string& range) {
-  ++m_counters.reads;
+Expected<S3Response> S3Storage::get(const std::string& name, const std::string& range, std::atomic<std::uint64_t>& count) {
+  ++count;
   S3Request request;
   request.key = key(name);
   if (!range.empty()) request.headers.push_back("Range: bytes=" + range);
@@ -184,7 +186,7 @@ Expected<S3Response> S3Storage::get(const std::string& name, const std::string& 
 }
 
 Expected<std::vector<unsigned char>> S3Storage::read(const std::string& name) {
-  const Expected<S3Response> response = get(name, "");
+  const Expected<S3Response> response = get(name, "", m_counters.source_reads);
   if (!response) return fail(m_client.describe(key(name)) + ": " + response.error());
   if (!response->ok()) return fail(m_client.describe(key(name)) + ": " + S3Client::describe_failure(*response));
   return std::vector<unsigned char>(response->body.begin(), response->body.end());
@@ -192,7 +194,7 @@ Expected<std::vector<unsigned char>> S3Storage::read(const std::string& name) {
 
 std::string S3Storage::read_prefix(const std::string& name, std::size_t limit) {
   if (limit == 0) return {};
-  Expected<S3Response> response = get(name, "0-" + std::to_string(limit - 1));
+  Expected<S3Response> response = get(name, "0-" + std::to_string(limit - 1), m_counters.reads);
   // 416: the object is empty, so no byte range of it exists.
   if (!response || !response->ok()) return {};
   std::string bytes = std::move(response->body);
@@ -211,14 +213,14 @@ std::pair<std::string, std::string> S3Storage::read_ends(const std::string& name
     if (m_listed) size = indexed_size(name);
   }
   if (size && *size <= std::max<std::uint64_t>(k_read_whole_below, head_limit + tail_limit)) {
-    const Expected<S3Response> whole = get(name, "");
+    const Expected<S3Response> whole = get(name, "", m_counters.reads);
     if (!whole || !whole->ok()) return {};
     return split(whole->body);
   }
   std::string head;
   std::uint64_t total = 0;
   if (head_limit > 0) {
-    Expected<S3Response> first = get(name, "0-" + std::to_string(head_limit - 1));
+    Expected<S3Response> first = get(name, "0-" + std::to_string(head_limit - 1), m_counters.reads);
     if (!first || !first->ok()) return {};
     total = total_size(*first).value_or(first->body.size());
     head = std::move(first->body);
@@ -226,7 +228,7 @@ std::pair<std::string, std::string> S3Storage::read_ends(const std::string& name
     if (total <= head.size()) return {head, head.substr(head.size() - std::min(head.size(), tail_limit))};
   }
   if (tail_limit == 0) return {head, {}};
-  Expected<S3Response> last = get(name, "-" + std::to_string(tail_limit));
+  Expected<S3Response> last = get(name, "-" + std::to_string(tail_limit), m_counters.reads);
   if (!last || !last->ok()) return {};
   std::string tail = std::move(last->body);
   if (tail.size() > tail_limit) tail.erase(0, tail.size() - tail_limit);

@@ -33,11 +33,13 @@ public:
   void check_access();
 
   // Cache files (under cache_dir): from the listing of the cache directory, made on the first
-  // call (while it cannot be made, a HEAD each, and the listing is tried again after
-  // retry_seconds). Other names: one HEAD each. A failure to ask reads as "does not exist".
+  // call (while it cannot be made, a HEAD each, and the listing is tried again 2 x
+  // retry_seconds after it failed). Other names: one HEAD each. A failure to ask reads as "does
+  // not exist".
   FileStat stat(const std::string& name) override;
   // ListObjectsV2, 1000 keys a page; names relative to the prefix; one `lists` count a page.
   Expected<void> list(const std::string& prefix, const ListPage& page) override;
+  // A GET of the whole object (counted in source_reads).
   Expected<std::vector<unsigned char>> read(const std::string& name) override;
   // A ranged GET (bytes=0-N).
   std::string read_prefix(const std::string& name, std::size_t limit) override;
@@ -62,7 +64,8 @@ private:
   bool index_ready();
   [[nodiscard]] std::optional<std::uint64_t> indexed_size(const std::string& name);
   FileStat head(const std::string& name);
-  Expected<S3Response> get(const std::string& name, const std::string& range);
+  // A GET (of `range` when not empty, "0-99" or "-100"), counted in `count`.
+  Expected<S3Response> get(const std::string& name, const std::string& range, std::atomic<std::uint64_t>& count);
 
   S3Location m_location;
   std::string m_cache_prefix; // cache_dir + "/"
