@@ -78,7 +78,8 @@ std::size_t append_header(char* data, std::size_t size, std::size_t count, void*
 }
 
 bool retryable_status(const S3Response& response) {
-  if (response.status >= 500 || response.status == 429) return true;
+  // 501 and 505 say the request itself is not supported: the same again fails the same way.
+  if ((response.status >= 500 && response.status != 501 && response.status != 505) || response.status == 429) return true;
   // S3 answers 400 RequestTimeout when a body came too slowly: the request may succeed again.
   return response.status == 400 && parse_s3_error(response.body).code == "RequestTimeout";
 }
@@ -228,6 +229,8 @@ Expected<S3Response> S3Client::send(const S3Request& request) {
       curl_easy_setopt(handle, CURLOPT_PATH_AS_IS, 1L);
       curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
       curl_easy_setopt(handle, CURLOPT_TCP_KEEPALIVE, 1L);
+      // S3 speaks HTTP/1.1 (AWS offers no HTTP/2), one request per connection at a time.
+      curl_easy_setopt(handle, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
       curl_easy_setopt(handle, CURLOPT_AWS_SIGV4, sigv4.c_str());
       curl_easy_setopt(handle, CURLOPT_USERNAME, m_settings.credentials.access_key_id.c_str());
       curl_easy_setopt(handle, CURLOPT_PASSWORD, m_settings.credentials.secret_access_key.c_str());
@@ -273,9 +276,9 @@ Expected<S3Response> S3Client::send(const S3Request& request) {
     } else {
       transient = code == CURLE_OPERATION_TIMEDOUT || code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR ||
                   code == CURLE_GOT_NOTHING || code == CURLE_PARTIAL_FILE ||
-                  // Refused before anything answered: a wrong endpoint, said at once. Refused
-                  // after answers: the server restarts.
-                  (code == CURLE_COULDNT_CONNECT && m_reached);
+                  // Refused before anything answered: a wrong endpoint (or TLS setup), said at
+                  // once. Refused after answers: the server restarts.
+                  ((code == CURLE_COULDNT_CONNECT || code == CURLE_SSL_CONNECT_ERROR) && m_reached);
     }
     const double delay = std::uniform_real_distribution<double>(0, std::min(5.0, 0.05 * std::pow(2.0, attempt - 1)))(random);
     if (!transient || response.seconds + delay > m_settings.retry_seconds) {

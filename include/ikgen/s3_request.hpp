@@ -60,10 +60,10 @@ public:
   S3Client(const S3Client&) = delete;
   S3Client& operator=(const S3Client&) = delete;
 
-  // Sends `request`. A 5xx, 429 or 400 RequestTimeout, a timeout, a reset connection, and a
-  // refused connection once the endpoint has answered before, are sent again after a backoff
-  // with full jitter (from 50 ms doubling to 5 s) while retry_seconds have not passed since the
-  // first attempt. Returns the last HTTP response whatever its status; fails, with one line
+  // Sends `request`. A 5xx (but 501 and 505), 429 or 400 RequestTimeout, a timeout, a reset
+  // connection, and a refused connection once the endpoint has answered before, are sent again
+  // after a backoff with full jitter (from 50 ms doubling to 5 s) while retry_seconds have not
+  // passed since the first attempt. Returns the last HTTP response whatever its status; fails, with one line
   // such as "cannot connect to http://127.0.0.1:7480: Connection refused", only when no
   // response came. Callable from many threads at once.
   [[nodiscard]] Expected<S3Response> send(const S3Request& request);
