@@ -12,6 +12,10 @@ packages=(
   libexpected-dev
   # MD5 (OpenSSL's libcrypto) for django-imagekit's cache names
   libssl-dev
+  # libpq for the PostgreSQL state store (cache.state: postgresql://...)
+  libpq-dev
+  # a PostgreSQL server (initdb, pg_ctl) that the tests of that store start in a temp directory
+  postgresql
   # fuzzing: clang with libFuzzer and the sanitizer runtimes (scripts/fuzz.sh, run by scripts/test.sh)
   clang libclang-rt-14-dev
   # sample photos for the demo and the end-to-end tests (copied at run time, never committed)
@@ -22,6 +26,8 @@ packages=(
   python3 python3-pil python3-pilkit python3-yaml
   # real django-imagekit, to pin its names in tests (tests/imagekit/reference.py)
   python3-django python3-django-imagekit
+  # the Django backend reading a PostgreSQL state (integrations/django/ikgen_django/state.py)
+  python3-psycopg2
 )
 
 missing=()
