@@ -104,7 +104,11 @@ Result Connection::checked(PGresult* result, const char* what) {
 void Connection::fail(const PGresult* result, const char* what) {
   const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   m_last_sqlstate = state ? state : "";
-  const std::string message = one_line(result && *PQresultErrorMessage(result) ? PQresultErrorMessage(result)
+  // The server's own sentence when it gave one (without "ERROR:" and the statement's text),
+  // else libpq's ("server closed the connection unexpectedly...").
+  const char* primary = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  const std::string message = one_line(primary                                   ? primary
+                                       : result && *PQresultErrorMessage(result) ? PQresultErrorMessage(result)
                                                                                  : PQerrorMessage(m_connection));
   // Class 08 (connection exception) and 57P (the server shutting down) end the session too.
   const bool lost = PQstatus(m_connection) != CONNECTION_OK || m_last_sqlstate.rfind("08", 0) == 0 ||
@@ -114,7 +118,10 @@ void Connection::fail(const PGresult* result, const char* what) {
                     message + "); check that the server is running and reachable, then run ikgen again",
                 ExitCode::environment_error);
   }
-  throw Error("state database " + m_database + ": cannot " + what + ": " + message, ExitCode::environment_error);
+  const std::string hint = m_last_sqlstate == "42501" ? " (grant the user of cache.state's URL the privileges it lacks, "
+                                                        "or create the tables once as the database's owner)"
+                                                      : "";
+  throw Error("state database " + m_database + ": cannot " + what + ": " + message + hint, ExitCode::environment_error);
 }
 
 Result Connection::exec(const std::string& sql, const char* what) { return checked(PQexec(m_connection, sql.c_str()), what); }
