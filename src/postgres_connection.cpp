@@ -118,13 +118,15 @@ void Connection::fail(const PGresult* result, const char* what) {
                     message + "); check that the server is running and reachable, then run ikgen again",
                 ExitCode::environment_error);
   }
-  const std::string hint = m_last_sqlstate == "42501" ? " (grant the user of cache.state's URL the privileges it lacks, "
-                                                        "or create the tables once as the database's owner)"
-                                                      : "";
+  const std::string hint = m_last_sqlstate != "42501" ? ""
+                           : " (grant the user of cache.state's URL the privileges it lacks, or create the tables "
+                             "once as the database's owner)";
   throw Error("state database " + m_database + ": cannot " + what + ": " + message + hint, ExitCode::environment_error);
 }
 
-Result Connection::exec(const std::string& sql, const char* what) { return checked(PQexec(m_connection, sql.c_str()), what); }
+Result Connection::exec(const std::string& sql, const char* what) {
+  return checked(PQexec(m_connection, sql.c_str()), what);
+}
 
 namespace {
 

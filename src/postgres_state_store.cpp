@@ -51,7 +51,8 @@ CREATE TABLE IF NOT EXISTS ikgen_cache_files (
   "generated_at, row_check"
 constexpr int k_row_check_column = 11;
 
-constexpr const char* k_select_sources = "SELECT " IKGEN_PG_COLUMNS " FROM ikgen_cache_files WHERE source = ANY($1::bytea[])";
+constexpr const char* k_select_sources =
+    "SELECT " IKGEN_PG_COLUMNS " FROM ikgen_cache_files WHERE source = ANY($1::bytea[])";
 constexpr const char* k_select_source = "SELECT " IKGEN_PG_COLUMNS " FROM ikgen_cache_files WHERE source = $1::bytea";
 constexpr const char* k_declare_all = "DECLARE ikgen_all NO SCROLL CURSOR FOR SELECT " IKGEN_PG_COLUMNS
                                       " FROM ikgen_cache_files ORDER BY source, generator";
@@ -63,8 +64,8 @@ constexpr const char* k_upsert =
     "EXCLUDED.source_size, source_mtime_ns = EXCLUDED.source_mtime_ns, source_content_hash = "
     "EXCLUDED.source_content_hash, etag = EXCLUDED.etag, width = EXCLUDED.width, height = EXCLUDED.height, bytes = "
     "EXCLUDED.bytes, generated_at = EXCLUDED.generated_at, row_check = EXCLUDED.row_check";
-constexpr const char* k_delete = "DELETE FROM ikgen_cache_files AS f USING unnest($1::bytea[], $2::bytea[]) AS d(generator, "
-                                 "source) WHERE f.source = d.source AND f.generator = d.generator";
+constexpr const char* k_delete = "DELETE FROM ikgen_cache_files AS f USING unnest($1::bytea[], $2::bytea[]) AS "
+                                 "d(generator, source) WHERE f.source = d.source AND f.generator = d.generator";
 #undef IKGEN_PG_COLUMNS
 
 // Rows per statement of a flush, and per FETCH of for_each: a few MB each way.
@@ -97,9 +98,10 @@ CacheRecord read_row(const PGresult* result, int row) {
 
 // The schema version of the database, 0 when it has no ikgen tables.
 int schema_version(Connection& connection) {
-  const Result exists = connection.exec("SELECT to_regclass('ikgen_state_schema') IS NOT NULL", "read the schema version");
+  const char* what = "read the schema version";
+  const Result exists = connection.exec("SELECT to_regclass('ikgen_state_schema') IS NOT NULL", what);
   if (std::string_view(PQgetvalue(exists.get(), 0, 0)) != "t") return 0;
-  const Result version = connection.exec("SELECT coalesce(max(version), 0) FROM ikgen_state_schema", "read the schema version");
+  const Result version = connection.exec("SELECT coalesce(max(version), 0) FROM ikgen_state_schema", what);
   return std::atoi(PQgetvalue(version.get(), 0, 0));
 }
 
@@ -109,7 +111,8 @@ int schema_version(Connection& connection) {
 int create_tables(Connection& connection) {
   connection.exec("BEGIN", "create the state tables");
   try {
-    connection.exec("SELECT pg_advisory_xact_lock(" + std::to_string(k_lock_space) + ", " + std::to_string(k_schema_key) +
+    connection.exec("SELECT pg_advisory_xact_lock(" + std::to_string(k_lock_space) + ", " +
+                        std::to_string(k_schema_key) +
                         "); CREATE TABLE IF NOT EXISTS ikgen_state_schema (version integer NOT NULL)",
                     "create the state tables");
     int version = schema_version(connection);
@@ -208,7 +211,8 @@ public:
       const int count = PQntuples(rows.get());
       m_preloaded_records.reserve(static_cast<std::size_t>(count));
       for (int row = 0; row < count; ++row) {
-        if (std::optional<CacheRecord> record = checked_row(rows.get(), row)) m_preloaded_records.push_back(std::move(*record));
+        std::optional<CacheRecord> record = checked_row(rows.get(), row);
+        if (record) m_preloaded_records.push_back(std::move(*record));
       }
       std::sort(m_preloaded_records.begin(), m_preloaded_records.end(),
                 [](const CacheRecord& a, const CacheRecord& b) { return a.source < b.source; });
@@ -323,7 +327,8 @@ private:
     const Param params[] = {Param{source, true}}; // bytea in binary: the name's bytes as they are
     const Result rows = m_connection->exec_prepared("ikgen_select_source", params, "read the state records");
     for (int row = 0; row < PQntuples(rows.get()); ++row) {
-      if (std::optional<CacheRecord> record = checked_row(rows.get(), row)) m_cached_records.push_back(std::move(*record));
+      std::optional<CacheRecord> record = checked_row(rows.get(), row);
+      if (record) m_cached_records.push_back(std::move(*record));
     }
     m_cached_source = source;
     m_cached = true;
@@ -377,7 +382,9 @@ private:
     m_preloaded_first.assign(m_preloaded_sources.size() + 1, m_preloaded_records.size());
     std::size_t record = 0;
     for (std::size_t i = 0; i < m_preloaded_sources.size(); ++i) {
-      while (record < m_preloaded_records.size() && m_preloaded_records[record].source < m_preloaded_sources[i]) ++record;
+      while (record < m_preloaded_records.size() && m_preloaded_records[record].source < m_preloaded_sources[i]) {
+        ++record;
+      }
       m_preloaded_first[i] = record;
     }
   }
