@@ -12,10 +12,6 @@ packages=(
   libexpected-dev
   # MD5 (OpenSSL's libcrypto) for django-imagekit's cache names
   libssl-dev
-  # libpq for the PostgreSQL state store (cache.state: postgresql://...)
-  libpq-dev
-  # a PostgreSQL server (initdb, pg_ctl) that the tests of that store start in a temp directory
-  postgresql
   # fuzzing: clang with libFuzzer and the sanitizer runtimes (scripts/fuzz.sh, run by scripts/test.sh)
   clang libclang-rt-14-dev
   # sample photos for the demo and the end-to-end tests (copied at run time, never committed)
@@ -28,6 +24,15 @@ packages=(
   python3-django python3-django-imagekit
   # the Django backend reading a PostgreSQL state (integrations/django/ikgen_django/state.py)
   python3-psycopg2
+  # ikgen's S3 storage (libcurl: HTTP and AWS SigV4 signing) and PostgreSQL state (libpq)
+  libcurl4-openssl-dev libpq-dev
+  # the real servers of the S3 and PostgreSQL tests (tests/servers/servers.py): a one-node Ceph
+  # cluster with radosgw, set up through python3-rados; PostgreSQL 15 (with psql)
+  radosgw ceph-mon ceph-osd ceph-common python3-rados postgresql
+  # their clients in the tests: boto3 makes buckets; curl signs requests with libcurl's SigV4
+  python3-boto3 curl
+  # the S3 peer of scripts/bench.sh: django-imagekit on django-storages' S3Boto3Storage
+  python3-django-storages
 )
 
 missing=()

@@ -25,7 +25,7 @@
 #include "django_state_reader.hpp"
 #include "ikgen/error.hpp"
 #include "ikgen/postgres_state_store.hpp"
-#include "servers_interim.hpp"
+#include "servers.hpp"
 
 using ikgen::CacheRecord;
 using ikgen::LockWait;
