@@ -24,6 +24,8 @@ packages=(
   python3 python3-pil python3-pilkit python3-yaml
   # real django-imagekit, to pin its names in tests (tests/imagekit/reference.py)
   python3-django python3-django-imagekit
+  # the Django backend reading a PostgreSQL state (integrations/django/ikgen_django/state.py)
+  python3-psycopg2
   # ikgen's S3 storage (libcurl: HTTP and AWS SigV4 signing) and PostgreSQL state (libpq)
   libcurl4-openssl-dev libpq-dev
   # the real servers of the S3 and PostgreSQL tests (tests/servers/servers.py): a one-node Ceph

@@ -25,6 +25,8 @@ std::string source_change_text(const Facts& facts, Reason reason) {
   case Reason::source_size_changed:
     return "source changed: size " + std::to_string(was.size) + " -> " + bytes_text(now.size) + ", mtime " +
            utc_time_ns(was.mtime_ns) + " -> " + utc_time_ns(now.mtime_ns);
+  case Reason::source_etag_changed:
+    return "source changed: ETag \"" + was.etag + "\" -> \"" + now.etag + "\" (same size, " + bytes_text(now.size) + ")";
   case Reason::source_time_changed:
     return "source changed: mtime " + utc_time_ns(was.mtime_ns) + " -> " + utc_time_ns(now.mtime_ns) + " (same size, " +
            bytes_text(now.size) + ")";
@@ -73,6 +75,7 @@ std::string explain(const Facts& facts, const std::optional<OutputObservation>& 
     return output && output->is_directory ? "not a file (a directory)" : "not a file (a device, socket or pipe)";
   case Reason::output_broken: return output ? broken_text(*output, verdict.defect) : "broken file";
   case Reason::source_size_changed:
+  case Reason::source_etag_changed:
   case Reason::source_time_changed:
   case Reason::source_content_changed: return facts.record && facts.source ? source_change_text(facts, verdict.reason) : "source changed";
   case Reason::source_unreadable: return "source cannot be used: " + std::string(facts.source_rejection);

@@ -19,8 +19,11 @@ Reason source_change(const Facts& facts) {
   if (uses_content_hash(recorded, current, facts.compare_content)) {
     return recorded.content_hash == current.content_hash ? Reason::up_to_date : Reason::source_content_changed;
   }
-  // Size first: the stronger evidence, and the one people can check with ls.
+  // Size first: the stronger evidence, and the one people can check with ls. Then S3's ETag (""
+  // on a local disk), which changes with the content, while a copy of the same bytes only
+  // changes the time.
   if (recorded.size != current.size) return Reason::source_size_changed;
+  if (recorded.etag != current.etag) return Reason::source_etag_changed;
   if (recorded.mtime_ns != current.mtime_ns) return Reason::source_time_changed;
   return Reason::up_to_date;
 }
@@ -41,7 +44,7 @@ bool same_source(const SourceFingerprint& recorded, const SourceFingerprint& cur
   // A content hash, when both sides have one, is the truth: a touched but unchanged file is
   // the same source, and a same-size edit within one mtime tick is not.
   if (uses_content_hash(recorded, current, compare_content)) return recorded.content_hash == current.content_hash;
-  return recorded.size == current.size && recorded.mtime_ns == current.mtime_ns;
+  return recorded.size == current.size && recorded.etag == current.etag && recorded.mtime_ns == current.mtime_ns;
 }
 
 bool needs_storage_check(const Facts& facts) {
@@ -66,6 +69,7 @@ Verdict decide(const Facts& facts, const std::optional<OutputObservation>& outpu
   }
   const bool refresh = !known || facts.record->fingerprint.size != facts.source->size ||
                        facts.record->fingerprint.mtime_ns != facts.source->mtime_ns ||
+                       facts.record->fingerprint.etag != facts.source->etag ||
                        (facts.compare_content && facts.record->fingerprint.content_hash != facts.source->content_hash);
   return {false, Reason::up_to_date, refresh};
 }
@@ -79,6 +83,7 @@ std::string_view reason_name(Reason reason) {
   case Reason::output_not_file: return "output_not_file";
   case Reason::output_broken: return "output_broken";
   case Reason::source_size_changed: return "source_size_changed";
+  case Reason::source_etag_changed: return "source_etag_changed";
   case Reason::source_time_changed: return "source_time_changed";
   case Reason::source_content_changed: return "source_content_changed";
   case Reason::source_unreadable: return "source_unreadable";
@@ -87,7 +92,8 @@ std::string_view reason_name(Reason reason) {
 }
 
 bool is_source_change(Reason reason) {
-  return reason == Reason::source_size_changed || reason == Reason::source_time_changed ||
+  return reason == Reason::source_size_changed || reason == Reason::source_etag_changed ||
+         reason == Reason::source_time_changed ||
          reason == Reason::source_content_changed;
 }
 

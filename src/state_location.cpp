@@ -7,20 +7,18 @@
 
 #include "ikgen/error.hpp"
 #include "ikgen/output_claims.hpp"
+#include "ikgen/postgres_state_store.hpp"
 
 namespace ikgen {
 
 std::unique_ptr<StateStore> open_state_store(const Project& project, StoreAccess access, const StoreWarningSink& warn) {
-  if (!project.state_url.empty()) {
-    throw Error("cache.state " + describe_state(project) + " (from " + project.config_file.string() +
-                    "): this build of ikgen has no PostgreSQL support yet",
-                ExitCode::usage_error);
-  }
+  if (!project.state_url.empty()) return open_postgres_state_store(project.state_url, access, warn);
   return open_sqlite_state_store(project.state_file, access, warn);
 }
 
 std::unique_ptr<RunLease> lock_state(const Project& project, const std::optional<Shard>& shard, LockWait wait,
                                      const LockWaitingSink& waiting) {
+  if (!project.state_url.empty()) return lock_postgres_state(project.state_url, shard, wait, waiting);
   return lock_state_file(project.state_file, shard, wait, waiting);
 }
 
@@ -36,15 +34,7 @@ std::filesystem::path claims_file_of(const Project& project) {
 
 std::string describe_state(const Project& project) {
   if (project.state_url.empty()) return project.state_file.string();
-  // postgresql://user:password@host/db -> postgresql://user@host/db
-  std::string url = project.state_url;
-  const std::size_t scheme = url.find("://");
-  const std::size_t at = url.find('@', scheme == std::string::npos ? 0 : scheme + 3);
-  if (scheme != std::string::npos && at != std::string::npos) {
-    const std::size_t colon = url.find(':', scheme + 3);
-    if (colon != std::string::npos && colon < at) url.erase(colon, at - colon);
-  }
-  return url;
+  return postgres_url_for_messages(project.state_url);
 }
 
 } // namespace ikgen

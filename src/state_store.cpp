@@ -14,15 +14,21 @@
 
 #include "ikgen/error.hpp"
 
+#include "state_row_check.hpp"
+
 // On-disk format (SQLite, WAL journal), schema version in PRAGMA user_version:
 //   1: table cache_files(generator, source, cache_name, source_size, source_mtime_ns,
 //      source_content_hash, width, height, bytes, generated_at), primary key (generator, source).
 //      Never released.
 //   2: the same columns, primary key (source, generator), so all records of one source are one
 //      index range (a run looks them up source by source).
-//   3: adds row_check, the XXH3-64 of the row's other columns (row_check_of), so that a row
+//   3: adds row_check, the XXH3-64 of the row's other columns (state_row_check), so that a row
 //      damaged on disk is recognised instead of believed: SQLite checks the structure of its
 //      pages, not the bytes of the values in them.
+//   4: adds etag (the source's S3 ETag, '' on a local disk) as the last column. A row with an
+//      empty etag keeps its schema-3 row_check, so a schema-3 file is migrated in place by
+//      ALTER TABLE ADD COLUMN (the first read-write open does it; a read-only open reads it as
+//      it is), without rewriting its rows.
 // A file with another user_version is not read: it is warned about and started over. So is a
 // file found damaged while reading it (SQLite reports corruption, or a row fails its check):
 // what was read from it before was checked row by row; nothing after is trusted.
@@ -43,6 +49,7 @@ CREATE TABLE IF NOT EXISTS cache_files (
   bytes INTEGER NOT NULL,
   generated_at INTEGER NOT NULL,
   row_check INTEGER NOT NULL,
+  etag TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (source, generator)
 ) WITHOUT ROWID;
 )";
@@ -89,30 +96,6 @@ void bind_text(sqlite3_stmt* statement, int index, const std::string& text) {
   sqlite3_bind_text(statement, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
 }
 
-// The row's check: XXH3-64 of every column, each as its length and its bytes.
-// `bytes` is scratch space, reused so that checking a batch of rows allocates once.
-std::int64_t row_check_of(const CacheRecord& r, std::string& bytes) {
-  bytes.clear();
-  const auto add = [&](const void* data, std::size_t size) {
-    const std::uint64_t length = size;
-    bytes.append(reinterpret_cast<const char*>(&length), sizeof length);
-    bytes.append(static_cast<const char*>(data), size);
-  };
-  const auto add_text = [&](const std::string& text) { add(text.data(), text.size()); };
-  const auto add_number = [&](std::int64_t number) { add(&number, sizeof number); };
-  add_text(r.generator);
-  add_text(r.source);
-  add_text(r.cache_name);
-  add_number(static_cast<std::int64_t>(r.fingerprint.size));
-  add_number(r.fingerprint.mtime_ns);
-  add_text(r.fingerprint.content_hash);
-  add_number(r.width);
-  add_number(r.height);
-  add_number(static_cast<std::int64_t>(r.bytes));
-  add_number(r.generated_at);
-  return static_cast<std::int64_t>(XXH3_64bits(bytes.data(), bytes.size()));
-}
-
 CacheRecord read_row(sqlite3_stmt* s) {
   CacheRecord r;
   r.generator = column_text(s, 0);
@@ -125,17 +108,21 @@ CacheRecord read_row(sqlite3_stmt* s) {
   r.height = sqlite3_column_int(s, 7);
   r.bytes = static_cast<std::uint64_t>(sqlite3_column_int64(s, 8));
   r.generated_at = sqlite3_column_int64(s, 9);
+  r.fingerprint.etag = column_text(s, 11);
   return r;
 }
 
+// The columns read_row reads, in its order; a schema-3 file (read-only: not migrated) has no etag.
 constexpr const char* k_columns = "generator, source, cache_name, source_size, source_mtime_ns, source_content_hash, "
-                                  "width, height, bytes, generated_at, row_check";
+                                  "width, height, bytes, generated_at, row_check, etag";
+constexpr const char* k_schema_3_columns = "generator, source, cache_name, source_size, source_mtime_ns, "
+                                           "source_content_hash, width, height, bytes, generated_at, row_check, ''";
 constexpr int k_row_check_column = 10;
 
 // The row `s` is on, or nullopt when it fails its check.
 std::optional<CacheRecord> read_checked_row(sqlite3_stmt* s, std::string& scratch) {
   CacheRecord r = read_row(s);
-  if (row_check_of(r, scratch) != sqlite3_column_int64(s, k_row_check_column)) return std::nullopt;
+  if (state_row_check(r, scratch) != sqlite3_column_int64(s, k_row_check_column)) return std::nullopt;
   return r;
 }
 
@@ -159,8 +146,10 @@ sqlite3* create_fresh_state_file(const std::filesystem::path& path);
 
 class SqliteStateStore final : public StateStore {
 public:
-  SqliteStateStore(sqlite3* db, std::filesystem::path path, bool writable, StoreWarningSink warn)
-      : m_db(db), m_path(std::move(path)), m_writable(writable), m_warn(std::move(warn)) {}
+  // `columns`: k_columns, or k_schema_3_columns for a schema-3 file opened read-only.
+  SqliteStateStore(sqlite3* db, std::filesystem::path path, bool writable, StoreWarningSink warn,
+                   const char* columns = k_columns)
+      : m_db(db), m_path(std::move(path)), m_writable(writable), m_warn(std::move(warn)), m_columns(columns) {}
   // Changes not flushed are dropped: a caller flushes only once the files its records describe
   // are durable, and a run that stops before that (an error) must not record them. The next run
   // finds those files and adopts them after inspecting them.
@@ -211,7 +200,7 @@ public:
     int status = SQLITE_ROW;
     bool damaged = false;
     {
-      Statement select(m_db, (std::string("SELECT ") + k_columns + " FROM cache_files ORDER BY source, generator").c_str());
+      Statement select(m_db, (std::string("SELECT ") + m_columns + " FROM cache_files ORDER BY source, generator").c_str());
       while ((status = sqlite3_step(select.get())) == SQLITE_ROW) {
         const std::optional<CacheRecord> record = read_checked_row(select.get(), m_scratch);
         if (!record) {
@@ -268,8 +257,8 @@ public:
     exec("BEGIN IMMEDIATE");
     {
       Statement upsert(m_db, "INSERT OR REPLACE INTO cache_files (generator, source, cache_name, source_size, "
-                             "source_mtime_ns, source_content_hash, width, height, bytes, generated_at, row_check) "
-                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+                             "source_mtime_ns, source_content_hash, width, height, bytes, generated_at, row_check, "
+                             "etag) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
       Statement remove(m_db, "DELETE FROM cache_files WHERE generator = ?1 AND source = ?2");
       for (const auto& [key, change] : changes) {
         sqlite3_stmt* s = change.kind == Change::upsert ? upsert.get() : remove.get();
@@ -286,7 +275,8 @@ public:
           sqlite3_bind_int(s, 8, r.height);
           sqlite3_bind_int64(s, 9, static_cast<sqlite3_int64>(r.bytes));
           sqlite3_bind_int64(s, 10, r.generated_at);
-          sqlite3_bind_int64(s, 11, row_check_of(r, m_scratch));
+          sqlite3_bind_int64(s, 11, state_row_check(r, m_scratch));
+          bind_text(s, 12, r.fingerprint.etag);
         }
         if (sqlite3_step(s) != SQLITE_DONE) {
           const int code = sqlite3_errcode(m_db);
@@ -324,7 +314,7 @@ private:
   void fetch(const std::string& source) {
     if (!m_by_source) {
       m_by_source = std::make_unique<Statement>(
-          m_db, (std::string("SELECT ") + k_columns + " FROM cache_files WHERE source = ?1").c_str());
+          m_db, (std::string("SELECT ") + m_columns + " FROM cache_files WHERE source = ?1").c_str());
     }
     sqlite3_stmt* s = m_by_source->get();
     sqlite3_reset(s);
@@ -369,6 +359,7 @@ private:
     m_cached_records.clear();
     sqlite3_close(m_db);
     m_db = nullptr;
+    m_columns = k_columns;
     if (m_writable) m_db = create_fresh_state_file(m_path);
   }
 
@@ -418,7 +409,7 @@ private:
   [[nodiscard]] std::string read_preloaded() {
     if (!m_by_range) {
       m_by_range = std::make_unique<Statement>(
-          m_db, (std::string("SELECT ") + k_columns +
+          m_db, (std::string("SELECT ") + m_columns +
                  " FROM cache_files WHERE source >= ?1 AND source <= ?2 ORDER BY source, generator")
                     .c_str());
     }
@@ -459,7 +450,7 @@ private:
     // Sources before `next` were passed by the scan; the rest are read one by one, in order.
     if (!m_by_source) {
       m_by_source = std::make_unique<Statement>(
-          m_db, (std::string("SELECT ") + k_columns + " FROM cache_files WHERE source = ?1").c_str());
+          m_db, (std::string("SELECT ") + m_columns + " FROM cache_files WHERE source = ?1").c_str());
     }
     sqlite3_stmt* one = m_by_source->get();
     for (std::size_t i = next; i < wanted.size(); ++i) {
@@ -511,7 +502,8 @@ private:
   std::string m_cached_source;
   std::vector<CacheRecord> m_cached_records;
   std::map<Key, Change> m_pending; // the latest change of each record, until flush()
-  std::string m_scratch;           // row_check_of's buffer
+  std::string m_scratch;           // state_row_check's buffer
+  const char* m_columns;           // what a SELECT reads (read_row's order)
 };
 
 int user_version(sqlite3* db) {
@@ -565,7 +557,40 @@ std::string immutable_uri(const std::filesystem::path& path) {
 
 enum class OpenAs { read_write, read_only, read_only_immutable };
 
-sqlite3* open_checked(const std::filesystem::path& path, OpenAs open_as, std::string& problem, bool& busy) {
+// Schema 3 -> 4 (see the format at the top), in one write transaction that reads the version
+// again: another process may have migrated the file meanwhile. Returns false with `problem` (and
+// `busy`) set when it cannot.
+bool migrate_from_schema_3(sqlite3* db, std::string& problem, bool& busy) {
+  if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    busy = is_busy(db);
+    problem = sqlite3_errmsg(db);
+    return false;
+  }
+  const int version = user_version(db);
+  const std::string migrate = version == 3 ? "ALTER TABLE cache_files ADD COLUMN etag TEXT NOT NULL DEFAULT ''; "
+                                             "PRAGMA user_version = 4; COMMIT;"
+                                           : "COMMIT;";
+  char* message = nullptr;
+  if (sqlite3_exec(db, migrate.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    busy = is_busy(db);
+    problem = std::string("cannot migrate it from schema version 3: ") + (message ? message : "unknown error");
+    sqlite3_free(message);
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return false;
+  }
+  if (version != 3 && version != k_state_schema_version) {
+    problem = "schema version " + std::to_string(version) + ", this ikgen reads version " +
+              std::to_string(k_state_schema_version);
+    return false;
+  }
+  return true;
+}
+
+// `schema` is set to the version of the file opened: k_state_schema_version, or 3 for a
+// schema-3 file opened read-only (read as it is, see the format at the top).
+sqlite3* open_checked(const std::filesystem::path& path, OpenAs open_as, std::string& problem, bool& busy,
+                      int& schema) {
+  schema = k_state_schema_version;
   problem = foreign_file_problem(path);
   if (!problem.empty()) return nullptr;
   const bool writable = open_as == OpenAs::read_write;
@@ -606,6 +631,14 @@ sqlite3* open_checked(const std::filesystem::path& path, OpenAs open_as, std::st
         sqlite3_close(db);
         return nullptr;
       }
+    } else if (version == 3 && table && !writable) {
+      schema = 3;
+    } else if (version == 3 && table) {
+      if (!migrate_from_schema_3(db, problem, busy)) {
+        sqlite3_close(db);
+        return nullptr;
+      }
+      sqlite3_exec(db, "PRAGMA synchronous = NORMAL;", nullptr, nullptr, nullptr);
     } else if (!empty && version != k_state_schema_version) {
       problem = "schema version " + std::to_string(version) + ", this ikgen reads version " +
                 std::to_string(k_state_schema_version);
@@ -633,7 +666,8 @@ sqlite3* create_fresh_state_file(const std::filesystem::path& path) {
   remove_state_files(path);
   std::string problem;
   bool busy = false;
-  sqlite3* db = open_checked(path, OpenAs::read_write, problem, busy);
+  int schema = 0;
+  sqlite3* db = open_checked(path, OpenAs::read_write, problem, busy, schema);
   if (!db) throw Error("cannot create state file " + path.string() + ": " + problem, ExitCode::environment_error);
   return db;
 }
@@ -666,7 +700,8 @@ std::unique_ptr<StateStore> open_sqlite_state_store(const std::filesystem::path&
   const OpenAs open_as = writable ? OpenAs::read_write : OpenAs::read_only;
   std::string problem;
   bool busy = false;
-  sqlite3* db = open_checked(path, open_as, problem, busy);
+  int schema = 0;
+  sqlite3* db = open_checked(path, open_as, problem, busy, schema);
   // SQLite answers some lock conflicts at once, without its busy handler: two processes that
   // find the same new file empty both switch it to WAL and create the schema, and one of them
   // gets SQLITE_BUSY immediately. Opening again sees the other's schema; only a file still
@@ -675,13 +710,13 @@ std::unique_ptr<StateStore> open_sqlite_state_store(const std::filesystem::path&
   while (!db && busy && std::chrono::steady_clock::now() < give_up) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     busy = false;
-    db = open_checked(path, open_as, problem, busy);
+    db = open_checked(path, open_as, problem, busy, schema);
   }
   // A WAL file in a read-only directory, with no -wal beside it (so no writer is between two
   // checkpoints): SQLite cannot create the -shm it wants, but the file alone is the whole state.
   if (!db && !writable && !busy && !problem.empty() && !std::filesystem::exists(path.string() + "-wal", error)) {
     std::string immutable_problem;
-    db = open_checked(path, OpenAs::read_only_immutable, immutable_problem, busy);
+    db = open_checked(path, OpenAs::read_only_immutable, immutable_problem, busy, schema);
     if (!db && !immutable_problem.empty()) problem = immutable_problem;
     if (!db && !busy && immutable_problem.empty()) return std::make_unique<SqliteStateStore>(nullptr, path, false, warn);
   }
@@ -698,7 +733,7 @@ std::unique_ptr<StateStore> open_sqlite_state_store(const std::filesystem::path&
     if (!writable) return std::make_unique<SqliteStateStore>(nullptr, path, false, warn);
     db = create_fresh_state_file(path);
   }
-  return std::make_unique<SqliteStateStore>(db, path, writable, warn);
+  return std::make_unique<SqliteStateStore>(db, path, writable, warn, schema == 3 ? k_schema_3_columns : k_columns);
 }
 
 } // namespace ikgen

@@ -50,6 +50,11 @@ TEST_CASE("explain: each reason in words, with its evidence") {
     CHECK(c.why() == "source changed: mtime 2026-12-01T10:00:00.123000000Z -> 2026-12-01T10:00:00.123000005Z "
                      "(same size, 1234 bytes)");
   }
+  SUBCASE("source ETag changed (S3)") {
+    c.record.fingerprint.etag = "aa11";
+    c.today.etag = "bb22-2";
+    CHECK(c.why() == "source changed: ETag \"aa11\" -> \"bb22-2\" (same size, 1234 bytes)");
+  }
   SUBCASE("content changed") {
     c.facts.compare_content = true;
     c.record.fingerprint.content_hash = "aa";

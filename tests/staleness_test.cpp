@@ -60,6 +60,21 @@ TEST_CASE("decide: a changed source is stale in both strategies, without asking 
       c.today.size += 1;
       expected = Reason::source_size_changed;
     }
+    SUBCASE("other S3 ETag, same size and mtime") {
+      c.record.fingerprint.etag = "9b2cf535f27731c974343645a3985328";
+      c.today.etag = "6f5902ac237024bdd0c176cb93063dc4";
+      expected = Reason::source_etag_changed;
+    }
+    SUBCASE("other ETag and mtime, same size: the ETag says it") {
+      c.record.fingerprint.etag = "9b2cf535f27731c974343645a3985328";
+      c.today.etag = "6f5902ac237024bdd0c176cb93063dc4-2";
+      c.today.mtime_ns += 1;
+      expected = Reason::source_etag_changed;
+    }
+    SUBCASE("an ETag where none was recorded (the state of a local disk)") {
+      c.today.etag = "6f5902ac237024bdd0c176cb93063dc4";
+      expected = Reason::source_etag_changed;
+    }
     SUBCASE("other size and mtime: the size says it") {
       c.today.size -= 1;
       c.today.mtime_ns += 1;
@@ -160,6 +175,12 @@ TEST_CASE("decide: --verify-content lets the content hash decide") {
     c.today.content_hash = "bb";
     CHECK(decide(c.facts, std::nullopt).reason == Reason::source_content_changed);
   }
+  SUBCASE("other ETag, same content: up to date, record refreshed") {
+    c.today.etag = "6f5902ac237024bdd0c176cb93063dc4";
+    const Verdict verdict = decide(c.facts, std::nullopt);
+    CHECK_FALSE(verdict.stale);
+    CHECK(verdict.record_needed);
+  }
   SUBCASE("other size, same content: the content hash decides") {
     c.today.size += 7;
     CHECK_FALSE(decide(c.facts, std::nullopt).stale);
@@ -169,7 +190,8 @@ TEST_CASE("decide: --verify-content lets the content hash decide") {
 TEST_CASE("reason_name: every reason has its own stable snake_case name") {
   const Reason all[] = {Reason::up_to_date,          Reason::no_record,           Reason::cache_name_changed,
                         Reason::output_missing,      Reason::output_not_file,     Reason::output_broken,
-                        Reason::source_size_changed, Reason::source_time_changed, Reason::source_content_changed,
+                        Reason::source_size_changed, Reason::source_etag_changed, Reason::source_time_changed,
+                        Reason::source_content_changed,
                         Reason::source_unreadable};
   std::set<std::string_view> names;
   for (const Reason reason : all) {
@@ -182,6 +204,8 @@ TEST_CASE("reason_name: every reason has its own stable snake_case name") {
   // Documented in README's check section: scripts match on them.
   CHECK(reason_name(Reason::source_size_changed) == "source_size_changed");
   CHECK(reason_name(Reason::output_not_file) == "output_not_file");
+  CHECK(reason_name(Reason::source_etag_changed) == "source_etag_changed");
+  CHECK(is_source_change(Reason::source_etag_changed));
   CHECK(is_source_change(Reason::source_content_changed));
   CHECK_FALSE(is_source_change(Reason::output_broken));
 }

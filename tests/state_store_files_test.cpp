@@ -21,6 +21,9 @@
 #include <unistd.h>
 #include <vector>
 
+#include <sqlite3.h>
+#include <xxhash.h>
+
 #include "ikgen/error.hpp"
 #include "ikgen/state_store.hpp"
 #include "temp_dir.hpp"
@@ -45,6 +48,7 @@ CacheRecord sample(int i) {
   r.fingerprint.size = 1000 + static_cast<std::uint64_t>(i) * 7;
   r.fingerprint.mtime_ns = 1700000000000000000 + i;
   r.fingerprint.content_hash = i % 3 ? "" : std::string(32, 'f');
+  r.fingerprint.etag = i % 4 ? "" : "\"0123456789abcdef-" + std::to_string(i); // S3's, or none (a local disk)
   r.width = 100 + i % 50;
   r.height = 80 + i % 40;
   r.bytes = 5000 + static_cast<std::uint64_t>(i);
@@ -55,7 +59,8 @@ CacheRecord sample(int i) {
 bool same(const CacheRecord& a, const CacheRecord& b) {
   return a.generator == b.generator && a.source == b.source && a.cache_name == b.cache_name &&
          a.fingerprint.size == b.fingerprint.size && a.fingerprint.mtime_ns == b.fingerprint.mtime_ns &&
-         a.fingerprint.content_hash == b.fingerprint.content_hash && a.width == b.width && a.height == b.height &&
+         a.fingerprint.content_hash == b.fingerprint.content_hash && a.fingerprint.etag == b.fingerprint.etag &&
+         a.width == b.width && a.height == b.height &&
          a.bytes == b.bytes && a.generated_at == b.generated_at;
 }
 
@@ -238,7 +243,7 @@ TEST_CASE("StateStore: an empty file is an empty store, without a warning") {
   }
 }
 
-TEST_CASE("StateStore: a file of another schema version is warned about and started over") {
+TEST_CASE("StateStore: a file of another schema version (not 3) is warned about and started over") {
   TempDir dir;
   const fs::path path = dir / "state.sqlite";
   const Bytes whole = whole_state_file(path);
@@ -331,4 +336,149 @@ TEST_CASE("StateStore: a state file that cannot be written") {
   }
   fs::permissions(state_dir, writable_dir);
   CHECK(read_bytes(path) == whole);
+}
+
+namespace {
+
+// Schema 3's row check, written out again here so that the test pins it: a migrated file keeps
+// the checks its rows were written with.
+std::int64_t schema_3_row_check(const CacheRecord& r) {
+  std::string bytes;
+  const auto add = [&](const void* data, std::size_t size) {
+    const std::uint64_t length = size;
+    bytes.append(reinterpret_cast<const char*>(&length), sizeof length);
+    bytes.append(static_cast<const char*>(data), size);
+  };
+  const auto add_text = [&](const std::string& text) { add(text.data(), text.size()); };
+  const auto add_number = [&](std::int64_t number) { add(&number, sizeof number); };
+  add_text(r.generator);
+  add_text(r.source);
+  add_text(r.cache_name);
+  add_number(static_cast<std::int64_t>(r.fingerprint.size));
+  add_number(r.fingerprint.mtime_ns);
+  add_text(r.fingerprint.content_hash);
+  add_number(r.width);
+  add_number(r.height);
+  add_number(static_cast<std::int64_t>(r.bytes));
+  add_number(r.generated_at);
+  return static_cast<std::int64_t>(XXH3_64bits(bytes.data(), bytes.size()));
+}
+
+// A state file as ikgen's schema 3 wrote it, holding the sample records (without etags); the
+// record `damaged` (if any) with a row check that does not match.
+void write_schema_3_file(const fs::path& path, int damaged = -1) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, R"(PRAGMA journal_mode = WAL; BEGIN;
+    CREATE TABLE cache_files (generator TEXT NOT NULL, source TEXT NOT NULL, cache_name TEXT NOT NULL,
+      source_size INTEGER NOT NULL, source_mtime_ns INTEGER NOT NULL, source_content_hash TEXT NOT NULL,
+      width INTEGER NOT NULL, height INTEGER NOT NULL, bytes INTEGER NOT NULL, generated_at INTEGER NOT NULL,
+      row_check INTEGER NOT NULL, PRIMARY KEY (source, generator)) WITHOUT ROWID;
+    PRAGMA user_version = 3;)",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_stmt* insert = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "INSERT INTO cache_files VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", -1,
+                             &insert, nullptr) == SQLITE_OK);
+  for (int i = 0; i < k_records; ++i) {
+    CacheRecord r = sample(i);
+    r.fingerprint.etag.clear();
+    sqlite3_reset(insert);
+    sqlite3_bind_text(insert, 1, r.generator.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 2, r.source.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 3, r.cache_name.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(insert, 4, static_cast<sqlite3_int64>(r.fingerprint.size));
+    sqlite3_bind_int64(insert, 5, r.fingerprint.mtime_ns);
+    sqlite3_bind_text(insert, 6, r.fingerprint.content_hash.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(insert, 7, r.width);
+    sqlite3_bind_int(insert, 8, r.height);
+    sqlite3_bind_int64(insert, 9, static_cast<sqlite3_int64>(r.bytes));
+    sqlite3_bind_int64(insert, 10, r.generated_at);
+    sqlite3_bind_int64(insert, 11, schema_3_row_check(r) + (i == damaged ? 1 : 0));
+    REQUIRE(sqlite3_step(insert) == SQLITE_DONE);
+  }
+  sqlite3_finalize(insert);
+  REQUIRE(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_close(db) == SQLITE_OK);
+}
+
+int user_version_of(const fs::path& path) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* statement = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &statement, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(statement) == SQLITE_ROW);
+  const int version = sqlite3_column_int(statement, 0);
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return version;
+}
+
+} // namespace
+
+TEST_CASE("StateStore: a schema-3 file is read as it is, and migrated in place by a read-write open") {
+  TempDir dir;
+  const fs::path path = dir / "state.sqlite";
+  write_schema_3_file(path);
+  const Bytes schema_3 = read_bytes(path);
+  const auto read_all = [&](StoreAccess access, std::vector<std::string>& warnings) {
+    std::vector<CacheRecord> records;
+    const auto store = ikgen::open_sqlite_state_store(path, access, [&](const std::string& w) { warnings.push_back(w); });
+    store->for_each([&](const CacheRecord& r) { records.push_back(r); });
+    return records;
+  };
+  const auto as_written = [](const std::vector<CacheRecord>& records) {
+    int wrong = 0;
+    for (const CacheRecord& r : records) {
+      std::optional<CacheRecord> expected = written(r.generator, r.source);
+      if (expected) expected->fingerprint.etag.clear();
+      if (!expected || !same(r, *expected)) ++wrong;
+    }
+    return wrong;
+  };
+
+  // Read-only: read as schema 3, etags empty, the file untouched.
+  std::vector<std::string> warnings;
+  std::vector<CacheRecord> records = read_all(StoreAccess::read_only, warnings);
+  CHECK(warnings.empty());
+  CHECK(records.size() == std::size_t{k_records});
+  CHECK(as_written(records) == 0);
+  CHECK(user_version_of(path) == 3);
+  CHECK(read_bytes(path) == schema_3);
+
+  // Read-write: migrated, every row kept with the check it had, and etags can be written.
+  {
+    const auto store = ikgen::open_sqlite_state_store(path, StoreAccess::read_write,
+                                                      [&](const std::string& w) { warnings.push_back(w); });
+    CHECK(user_version_of(path) == ikgen::k_state_schema_version);
+    const CacheRecord with_etag = sample(k_records); // k_records % 4 == 0: it has an etag
+    REQUIRE_FALSE(with_etag.fingerprint.etag.empty());
+    store->record(with_etag);
+    store->flush();
+  }
+  records = read_all(StoreAccess::read_only, warnings);
+  CHECK(warnings.empty());
+  REQUIRE(records.size() == std::size_t{k_records} + 1);
+  const auto added = std::find_if(records.begin(), records.end(),
+                                  [](const CacheRecord& r) { return r.source == sample(k_records).source; });
+  REQUIRE(added != records.end());
+  CHECK(same(*added, sample(k_records)));
+  records.erase(added);
+  CHECK(as_written(records) == 0);
+  // Opening it again changes nothing.
+  records = read_all(StoreAccess::read_write, warnings);
+  CHECK(warnings.empty());
+  CHECK(records.size() == std::size_t{k_records} + 1);
+}
+
+TEST_CASE("StateStore: a schema-3 row that fails its check still does after the migration") {
+  TempDir dir;
+  const fs::path path = dir / "state.sqlite";
+  write_schema_3_file(path, 10);
+  for (const StoreAccess access : {StoreAccess::read_only, StoreAccess::read_write}) {
+    CAPTURE(access == StoreAccess::read_write);
+    const Seen seen = open_and_read(path, access);
+    CHECK_MESSAGE(seen.error.empty(), seen.error);
+    REQUIRE(seen.warnings.size() == 1);
+    CHECK(seen.warnings[0].find("a record fails its check") != std::string::npos);
+  }
 }

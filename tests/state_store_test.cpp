@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "django_state_reader.hpp"
 #include "ikgen/state_store.hpp"
 #include "temp_dir.hpp"
 
@@ -233,4 +234,28 @@ TEST_CASE("StateStore: only flush() writes, find() sees what is held, destructio
     store->record(record_of("thumb", "unflushed.jpg", 1));
   }
   CHECK(records_on_disk(path) == 1999); // the store was destroyed before a flush
+}
+
+TEST_CASE("StateStore: the Django backend's reader finds what the store wrote") {
+  TempDir dir;
+  const auto path = dir / "state.sqlite";
+  const std::vector<std::string> sources = {"a.jpg", "dir/with space.jpg", "\xc3\xa9t\xc3\xa9/\xe6\x97\xa5.png", "a+b.jpg"};
+  {
+    const auto store = open(path);
+    int width = 10;
+    for (const std::string& source : sources) {
+      CacheRecord record = record_of("thumb", source, width++);
+      record.fingerprint.etag = "9b2cf535f27731c974343645a3985328"; // schema 4's column
+      store->record(record);
+    }
+    store->flush();
+  }
+  std::vector<std::pair<std::string, std::string>> asked;
+  for (const std::string& source : sources) asked.emplace_back(source, "CACHE/" + source + "/thumb.jpg");
+  asked.emplace_back("a.jpg", "CACHE/a.jpg/other.jpg");
+  asked.emplace_back("missing.jpg", "CACHE/missing.jpg/thumb.jpg");
+  std::string error;
+  const std::vector<std::string> answers = ikgen::test::django_lookups(path.string(), asked, error);
+  CHECK_MESSAGE(error.empty(), error);
+  CHECK(answers == std::vector<std::string>{"10x1", "11x1", "12x1", "13x1", "None", "None"});
 }

@@ -28,7 +28,8 @@ enum class Reason {
   output_broken,          // a file is there but is no whole image of the spec's format (Verdict::defect
                           // says how): never adopted nor trusted by --verify, replaced
   source_size_changed,    // recorded from a source of another size
-  source_time_changed,    // recorded from a source of the same size and another mtime
+  source_etag_changed,    // recorded from a source of the same size and another S3 ETag
+  source_time_changed,    // recorded from a source of the same size (and ETag) and another mtime
   source_content_changed, // --verify-content: recorded from a source with another content hash
   source_unreadable,      // the source cannot be used (missing, a directory...): nothing to decide
 };
@@ -68,7 +69,7 @@ struct Verdict {
 // The ordered checks: an unusable source first (nothing else can be known). Spec changes need
 // none of their own, because they change the cache name (and a record under another name counts
 // as no record). Then the source's fingerprint (the content hash when compared, else size, then
-// mtime), then the storage when it was consulted.
+// ETag, then mtime), then the storage when it was consulted.
 [[nodiscard]] Verdict decide(const Facts& facts, const std::optional<OutputObservation>& output);
 
 // The stable snake_case name of a reason ("source_size_changed"), for check --json.

@@ -1,8 +1,8 @@
 #pragma once
 // What ikgen remembers about the cache files it has generated, so that later runs need not ask
 // the storage about them. StateStore is the interface the rest of ikgen uses; the SQLite file
-// behind open_sqlite_state_store is the default, and a shared networked store (several machines
-// on one tree) can implement the same interface later.
+// behind open_sqlite_state_store is the default; a PostgreSQL database (postgres_state_store.hpp)
+// implements the same interface for several machines on one tree.
 
 #include <cstdint>
 #include <filesystem>
@@ -84,7 +84,7 @@ using StoreWarningSink = std::function<void(const std::string&)>;
 // Opens (read_write: creating) the SQLite state file at `path`. Several processes may have it
 // open for writing at once (`generateimages` and `generate`): WAL journal, short write
 // transactions, and a busy timeout so that one waits for the other's commit. A damaged file, one written by
-// an unknown schema version, or one that is not a state file at all is reported through `warn`
+// another schema version (but 3, migrated), or one that is not a state file at all is reported through `warn`
 // and replaced by an empty store (read_only: treated as empty), because regenerating is always
 // safe. Damage found later, while reading (SQLite reports corruption, or a row fails its
 // check), is handled the same way then: one warning, and the store is empty from there on;
@@ -93,7 +93,8 @@ using StoreWarningSink = std::function<void(const std::string&)>;
 [[nodiscard]] std::unique_ptr<StateStore> open_sqlite_state_store(const std::filesystem::path& path, StoreAccess access,
                                                                   const StoreWarningSink& warn);
 
-// The schema version written into new state files (PRAGMA user_version).
-inline constexpr int k_state_schema_version = 3;
+// The schema version written into new state files (PRAGMA user_version). Schema 4 added the
+// source's etag; a schema-3 file is migrated in place by the first read-write open.
+inline constexpr int k_state_schema_version = 4;
 
 } // namespace ikgen

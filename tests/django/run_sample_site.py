@@ -474,8 +474,12 @@ def main(argv):
         rc, out, err = t.run([PYTHON, os.path.join(HERE, "test_values.py")], env=env, cwd=HERE, check=False)
         if rc != 0:
             raise Failure("tests/django/test_values.py failed:\n" + err[-3000:])
+        rc, out, err = t.run([PYTHON, os.path.join(HERE, "test_state.py")], env=env, cwd=HERE, check=False)
+        if rc != 0:
+            raise Failure("tests/django/test_state.py failed:\n" + err[-3000:])
 
-    t.check("unit: typed YAML values and identities (tests/django/test_values.py)", unit_tests)
+    t.check("unit: typed YAML values and identities, IKGEN_STATE (tests/django/test_values.py, test_state.py)",
+            unit_tests)
     ok = t.check("site: database rows and images", setup)
     ok = ok and t.check("export: ikgen_export writes the project, lists what it leaves to imagekit", export)
     if ok:

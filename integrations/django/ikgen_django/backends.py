@@ -2,7 +2,7 @@
 
 Set ``IMAGEKIT_DEFAULT_CACHEFILE_BACKEND = "ikgen_django.backends.IkgenCacheFileBackend"``.
 
-- Existence: ikgen's state store (read-only SQLite). No storage call: a file ikgen recorded is
+- Existence: ikgen's state store (read-only SQLite, or PostgreSQL). No storage call: a file ikgen recorded is
   trusted, as ikgen's own ``just_in_time`` strategy trusts it (``ikgen generateimages --verify``
   repairs files deleted behind its back).
 - Missing files, by ``IKGEN_GENERATE``: ``"now"`` runs ``ikgen generate SPEC SOURCE --json -c
@@ -26,7 +26,7 @@ from imagekit.cachefiles.backends import Simple
 from imagekit.exceptions import MissingSource
 
 from . import settings as ikgen_settings
-from .state import Sidecar, StateStore
+from .state import Sidecar, open_state_store
 
 logger = logging.getLogger("ikgen_django")
 
@@ -74,7 +74,7 @@ class IkgenCacheFileBackend:
             return None
         store = self.stores.get(path)
         if store is None:
-            store = self.stores[path] = StateStore(path)
+            store = self.stores[path] = open_state_store(path)
         return store
 
     def spec_id(self, file):

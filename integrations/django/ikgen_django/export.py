@@ -628,6 +628,7 @@ def export_project(path, scan=True, check=True):
     root, default_storage = storage_root()
     namer = namer_name()
     cache_dir = settings.IMAGEKIT_CACHEFILE_DIR
+    state = ikgen_settings.state()
     defaults = _pilkit_default_objects()
     out_dir = os.path.dirname(report.path)
 
@@ -734,7 +735,7 @@ def export_project(path, scan=True, check=True):
         "# Written by `manage.py ikgen_export` from the Django settings %s." % quote(
             os.environ.get("DJANGO_SETTINGS_MODULE", "?")),
         "# Do not edit: change the site's specs and export again. Probes let ikgen check its names.",
-    ] + _header_lines(root, cache_dir, namer)
+    ] + _header_lines(root, cache_dir, namer, state)
     if specs:
         lines.append("specs:")
         for s in specs:
@@ -749,7 +750,8 @@ def export_project(path, scan=True, check=True):
         "project": report.path,
         "storage_root": root,
         "cache_dir": cache_dir,
-        "state": os.path.join(root, cache_dir, ".ikgen-state.sqlite"),
+        # A PostgreSQL URL as configured: without a password (settings.state refuses one).
+        "state": state or os.path.join(root, cache_dir, ".ikgen-state.sqlite"),
         "specs": {s.signature: s.id for s in reversed(specs)},
     }
     _write_atomic(report.path, text)

@@ -11,10 +11,16 @@
   background and returns at once; the file is falsy until it exists) or ``"never"`` (cron/CI
   generates everything; a missing file is only falsy).
 - ``IKGEN_GENERATE_TIMEOUT``: seconds to wait for ``ikgen generate`` under ``"now"`` (default 60).
+- ``IKGEN_STATE``: where ikgen keeps its state (``cache.state`` of the exported project): a SQLite
+  file's path, or a ``postgresql://`` URL for a state that several machines share. Default
+  ``None``: ikgen's default file, ``<storage root>/<IMAGEKIT_CACHEFILE_DIR>/.ikgen-state.sqlite``.
+  The URL is written into the project and the sidecar, so it must not hold the password: libpq
+  (ikgen) and psycopg2 (the backend) read it from ``~/.pgpass`` or ``PGPASSWORD``.
 """
 
 import os
 import shutil
+from urllib.parse import parse_qsl, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -51,3 +57,19 @@ def generate_timeout():
 
 def thumbnail_sources():
     return getattr(settings, "IKGEN_THUMBNAIL_SOURCES", None)
+
+
+def state():
+    value = getattr(settings, "IKGEN_STATE", None)
+    if not value:
+        return None
+    value = os.fspath(value)
+    if value.startswith(("postgresql://", "postgres://")):
+        parts = urlsplit(value)
+        if parts.password is not None or any(key == "password" for key, _ in parse_qsl(parts.query)):
+            raise ImproperlyConfigured(
+                "IKGEN_STATE: the URL holds a password, which the export would write into the ikgen project and "
+                "ikgen-django.json; remove it, and give it to each machine that runs ikgen or Django in ~/.pgpass "
+                "(or PGPASSWORD)")
+        return value
+    return os.path.abspath(value)
