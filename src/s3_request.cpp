@@ -272,6 +272,7 @@ Expected<S3Response> S3Client::send(const S3Request& request) {
     bool transient = false;
     if (code == CURLE_OK) {
       m_reached = true;
+      m_unreachable = false;
       transient = retryable_status(response);
     } else {
       transient = code == CURLE_OPERATION_TIMEDOUT || code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR ||
@@ -281,8 +282,13 @@ Expected<S3Response> S3Client::send(const S3Request& request) {
                   ((code == CURLE_COULDNT_CONNECT || code == CURLE_SSL_CONNECT_ERROR) && m_reached);
     }
     const double delay = std::uniform_real_distribution<double>(0, std::min(5.0, 0.05 * std::pow(2.0, attempt - 1)))(random);
-    if (!transient || response.seconds + delay > m_settings.retry_seconds) {
+    // Once one request has spent its whole retry time without an answer, the endpoint is taken
+    // for down: the others try once each instead of waiting retry_seconds apiece (a run of
+    // thousands of files would otherwise wait hours), until an answer comes again.
+    const bool endpoint_down = code != CURLE_OK && transient && m_unreachable;
+    if (!transient || endpoint_down || response.seconds + delay > m_settings.retry_seconds) {
       if (code == CURLE_OK) return response;
+      if (transient) m_unreachable = true;
       std::string reason;
       if (code == CURLE_COULDNT_CONNECT) {
         reason = "cannot connect to " + m_settings.endpoint + ": " +
@@ -294,6 +300,7 @@ Expected<S3Response> S3Client::send(const S3Request& request) {
       } else {
         reason = "request to " + m_settings.endpoint + " failed: " + (*error_text ? error_text : curl_easy_strerror(code));
       }
+      if (endpoint_down) reason += " (not retried: the endpoint has stopped answering)";
       return fail(reason + tries_text(attempt, response.seconds));
     }
     ++m_retries;

@@ -63,7 +63,8 @@ public:
   // Sends `request`. A 5xx (but 501 and 505), 429 or 400 RequestTimeout, a timeout, a reset
   // connection, and a refused connection once the endpoint has answered before, are sent again
   // after a backoff with full jitter (from 50 ms doubling to 5 s) while retry_seconds have not
-  // passed since the first attempt. Returns the last HTTP response whatever its status; fails, with one line
+  // passed since the first attempt; once one request has spent retry_seconds without any answer,
+  // the others try once each until an answer comes again. Returns the last HTTP response whatever its status; fails, with one line
   // such as "cannot connect to http://127.0.0.1:7480: Connection refused", only when no
   // response came. Callable from many threads at once.
   [[nodiscard]] Expected<S3Response> send(const S3Request& request);
@@ -86,6 +87,7 @@ private:
   std::atomic<std::uint64_t>& m_retries;
   std::unique_ptr<Pool> m_pool;
   std::atomic<bool> m_reached{false}; // some request got an HTTP answer: a refused connection is then transient
+  std::atomic<bool> m_unreachable{false}; // a request spent retry_seconds without an answer: others try once
 };
 
 } // namespace ikgen

@@ -152,7 +152,7 @@ TEST_CASE("s3: generate, no-op, changed source, deleted source with prune, and c
 
   RgwLogMark mark = rgw_log_mark();
   const Ran cold = site.ikgen("generateimages --stats");
-  RgwRequests requests = rgw_requests_since(mark);
+  RgwRequests requests = rgw_requests_since(mark, site.bucket);
   CAPTURE(cold.err);
   REQUIRE(cold.status == 0);
   CHECK(cold.out.find("generated 60, already present 0, failed 0") != std::string::npos);
@@ -175,7 +175,7 @@ TEST_CASE("s3: generate, no-op, changed source, deleted source with prune, and c
   // No-op, just_in_time: listings only, no request per file.
   mark = rgw_log_mark();
   const Ran again = site.ikgen("generateimages --strategy just_in_time --stats");
-  requests = rgw_requests_since(mark);
+  requests = rgw_requests_since(mark, site.bucket);
   CHECK(again.status == 0);
   CHECK(again.out.find("generated 0, already present 60") != std::string::npos);
   CHECK(requests.get + requests.put + requests.head + requests.del == 0);
@@ -184,7 +184,7 @@ TEST_CASE("s3: generate, no-op, changed source, deleted source with prune, and c
   // No-op, optimistic with a warm state: nothing about outputs at all.
   mark = rgw_log_mark();
   const Ran optimistic = site.ikgen("generateimages --strategy optimistic --stats");
-  requests = rgw_requests_since(mark);
+  requests = rgw_requests_since(mark, site.bucket);
   CHECK(optimistic.status == 0);
   CHECK(requests.total() == requests.list);
   CHECK(requests.list <= 2); // the check at open and the one page of sources
@@ -244,7 +244,7 @@ TEST_CASE("s3: more than 1000 sources and files, so that every listing pages") {
   fs::remove(site.dir / "state.sqlite");
   const RgwLogMark mark = rgw_log_mark();
   const Ran adopted = site.ikgen("generateimages --strategy just_in_time");
-  const RgwRequests requests = rgw_requests_since(mark);
+  const RgwRequests requests = rgw_requests_since(mark, site.bucket);
   CHECK(adopted.status == 0);
   CHECK(adopted.out.find("generated 0, already present 1100") != std::string::npos);
   CHECK(requests.put + requests.head == 0);
@@ -254,7 +254,7 @@ TEST_CASE("s3: more than 1000 sources and files, so that every listing pages") {
   CHECK(requests.get <= 2 * 1100);
   const RgwLogMark mark2 = rgw_log_mark();
   const Ran noop = site.ikgen("generateimages --strategy just_in_time");
-  const RgwRequests noop_requests = rgw_requests_since(mark2);
+  const RgwRequests noop_requests = rgw_requests_since(mark2, site.bucket);
   CHECK(noop.out.find("generated 0, already present 1100") != std::string::npos);
   CHECK(noop_requests.total() == noop_requests.list);
   CHECK(noop_requests.list <= 5);

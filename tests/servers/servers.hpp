@@ -194,10 +194,12 @@ using PostgresStopped = ServerStopped<stop_pg, start_pg>;
 
 inline RgwLogMark rgw_log_mark() { return {std::stoull(servers_detail::run("log-mark"))}; }
 
-// The requests radosgw answered since `mark` (every request answered before this call).
-inline RgwRequests rgw_requests_since(const RgwLogMark& mark) {
+// The requests radosgw answered since `mark` (every request answered before this call); with
+// `bucket`, only those about that bucket (tests may run side by side on the one server).
+inline RgwRequests rgw_requests_since(const RgwLogMark& mark, const std::string& bucket = "") {
   std::map<std::string, int> counts;
-  std::string lines = servers_detail::run("requests", std::to_string(mark.offset));
+  std::string lines = servers_detail::run("requests", std::to_string(mark.offset) +
+                                                          (bucket.empty() ? "" : " " + servers_detail::quote(bucket)));
   for (std::size_t start = 0; start < lines.size();) {
     const std::size_t end = std::min(lines.find('\n', start), lines.size());
     const std::string line = lines.substr(start, end - start);

@@ -674,7 +674,15 @@ def log_mark(layout):
     raise SystemExit(f"servers.py: the marker request {needle.decode().strip()} never reached {env['IKGEN_RGW_LOG']}")
 
 
-def command_requests(layout, start):
+def in_bucket(target, bucket):
+    """Whether a request target ("/bucket/key?query", "/bucket?list-type=2") is about `bucket`."""
+    if not bucket:
+        return True
+    path = target.split("?", 1)[0]
+    return path == f"/{bucket}" or path.startswith(f"/{bucket}/")
+
+
+def command_requests(layout, start, bucket=""):
     end = log_mark(layout)
     counts = dict.fromkeys(["GET", "PUT", "HEAD", "DELETE", "POST", "LIST", "OTHER", "ERRORS_4XX", "ERRORS_5XX"], 0)
     with open(read_env(layout)["IKGEN_RGW_LOG"], "rb") as log:
@@ -682,7 +690,7 @@ def command_requests(layout, start):
         text = log.read(max(0, end - start))
     for match in ACCESS_LINE.finditer(text):
         method, target, status = match.group(1).decode(), match.group(2).decode("utf-8", "replace"), int(match.group(3))
-        if target.startswith(f"/{LOG_MARK_BUCKET}/"):
+        if target.startswith(f"/{LOG_MARK_BUCKET}/") or not in_bucket(target, bucket):
             continue
         counts[request_kind(method, target)] += 1
         if 400 <= status < 500:
@@ -703,9 +711,11 @@ def main(argv):
         "start": (command_start, 0), "stop": (command_stop, 0), "bucket": (command_bucket, 1),
         "database": (command_database, 1), "rgw-stop": (command_rgw_stop, 0), "rgw-start": (command_rgw_start, 0),
         "pg-stop": (command_pg_stop, 0), "pg-start": (command_pg_start, 0),
-        "log-mark": (lambda layout: print(log_mark(layout)), 0), "requests": (lambda layout, start: command_requests(layout, int(start)), 1),
+        "log-mark": (lambda layout: print(log_mark(layout)), 0), "requests": (lambda layout, start, bucket="": command_requests(layout, int(start), bucket), (1, 2)),
     }
-    if len(argv) < 3 or argv[1] not in commands or len(argv) != 3 + commands[argv[1]][1]:
+    arguments = commands[argv[1]][1] if len(argv) >= 3 and argv[1] in commands else None
+    allowed = arguments if isinstance(arguments, tuple) else (arguments,)
+    if arguments is None or len(argv) - 3 not in allowed:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
     function, _ = commands[argv[1]]

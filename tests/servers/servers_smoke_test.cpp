@@ -84,7 +84,7 @@ TEST_CASE("servers: a fresh bucket takes SigV4-signed requests, refuses bad sign
   CHECK(body.find("SignatureDoesNotMatch") != std::string::npos);
   CHECK(s3_request("", key, Signing::none) == 403);
 
-  const ikgen::test::RgwRequests requests = ikgen::test::rgw_requests_since(mark);
+  const ikgen::test::RgwRequests requests = ikgen::test::rgw_requests_since(mark, bucket);
   CHECK(requests.put == 1);
   CHECK(requests.get == 3);
   CHECK(requests.list == 1);
@@ -93,7 +93,7 @@ TEST_CASE("servers: a fresh bucket takes SigV4-signed requests, refuses bad sign
   CHECK(requests.total() == 5);
   CHECK(requests.errors_4xx == 2);
   CHECK(requests.errors_5xx == 0);
-  CHECK(ikgen::test::rgw_requests_since(ikgen::test::rgw_log_mark()).total() == 0);
+  CHECK(ikgen::test::rgw_requests_since(ikgen::test::rgw_log_mark(), bucket).total() == 0);
 }
 
 TEST_CASE("servers: each fresh database is new and belongs to ikgen") {
