@@ -22,6 +22,15 @@ packages=(
   python3 python3-pil python3-pilkit python3-yaml
   # real django-imagekit, to pin its names in tests (tests/imagekit/reference.py)
   python3-django python3-django-imagekit
+  # ikgen's S3 storage (libcurl: HTTP and AWS SigV4 signing) and PostgreSQL state (libpq)
+  libcurl4-openssl-dev libpq-dev
+  # the real servers of the S3 and PostgreSQL tests (tests/servers/servers.py): a one-node Ceph
+  # cluster with radosgw, set up through python3-rados; PostgreSQL 15 (with psql)
+  radosgw ceph-mon ceph-osd ceph-common python3-rados postgresql
+  # their clients in the tests: boto3 makes buckets; curl signs requests with libcurl's SigV4
+  python3-boto3 curl
+  # the S3 peer of scripts/bench.sh: django-imagekit on django-storages' S3Boto3Storage
+  python3-django-storages
 )
 
 missing=()

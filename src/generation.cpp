@@ -287,6 +287,7 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
   ScheduleOptions schedule;
   schedule.jobs = session.options.jobs;
   schedule.storage = &session.storage;
+  if (session.project.s3) schedule.io_requests = static_cast<std::size_t>(std::max(1, session.project.s3->max_requests));
   schedule.max_pixels = session.project.max_pixels;
   schedule.should_stop = [] { return interrupt_requested(); };
   // Called one at a time, from the workers: it only holds the records in memory. The main thread

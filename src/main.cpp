@@ -5,6 +5,7 @@
 #include <map>
 
 #include "ikgen/error.hpp"
+#include "ikgen/plan.hpp"
 #include "ikgen/run.hpp"
 #include "ikgen/staleness.hpp"
 
@@ -43,6 +44,9 @@ int main(int argc, char** argv) {
   generate->add_flag("-v,--verbose", verbose, "list every generated file");
   generate->add_flag("-q,--quiet", quiet, "print only errors and the summary, no progress");
   generate->add_flag("--no-wait", options.no_wait, "exit at once (status 75) if another run holds the lock");
+  std::string shard;
+  generate->add_option("--shard", shard,
+                       "K/N: only the sources whose name hashes to shard K of N (0 <= K < N); shards run side by side");
 
   CLI::App* check = app.add_subcommand("check", "dry run: list what generateimages would do; exit 1 if anything");
   add_patterns(check);
@@ -85,6 +89,14 @@ int main(int argc, char** argv) {
                                          : ikgen::Command::generateimages;
   options.verbosity = verbose ? ikgen::Verbosity::verbose : quiet ? ikgen::Verbosity::quiet : ikgen::Verbosity::normal;
   if (!strategy.empty()) options.strategy = ikgen::parse_strategy(strategy);
+  if (!shard.empty()) {
+    const ikgen::Expected<ikgen::Shard> parsed = ikgen::parse_shard(shard);
+    if (!parsed) {
+      std::fprintf(stderr, "ikgen: error: %s\n", parsed.error().c_str());
+      return ikgen::to_int(ExitCode::usage_error);
+    }
+    options.shard = *parsed;
+  }
   options.manifest_format = format == "csv" ? ikgen::ManifestFormat::csv : ikgen::ManifestFormat::json;
   if (now->parsed() && options.sources.empty() && !options.sources_from) {
     std::fprintf(stderr, "ikgen: error: generate needs sources: names after the spec id, or --sources-from FILE (- for stdin)\n");

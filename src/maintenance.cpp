@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <set>
+#include <unordered_map>
 #include <unordered_set>
 #include <xxhash.h>
 
@@ -10,6 +11,7 @@
 #include "ikgen/interrupt.hpp"
 #include "ikgen/json.hpp"
 #include "ikgen/source_walk.hpp"
+#include "ikgen/state_location.hpp"
 
 namespace ikgen {
 namespace {
@@ -68,7 +70,7 @@ ExitCode prune(const Project& project, SourceStream& sources, StateStore& store,
     const ClaimWait waited = claims.claim_all(k_claim_patience, [] { return interrupt_requested(); });
     if (waited != ClaimWait::claimed) {
       throw Error("refusing to prune: an ikgen generate kept generating for " +
-                      std::to_string(k_claim_patience.count() / 1000) + " s (" + claims_file_of(project.state_file).string() +
+                      std::to_string(k_claim_patience.count() / 1000) + " s (" + claims_file_of(project).string() +
                       " is locked); try again later",
                   waited == ClaimWait::stopped ? ExitCode::interrupted : ExitCode::environment_error);
     }
@@ -78,9 +80,25 @@ ExitCode prune(const Project& project, SourceStream& sources, StateStore& store,
   // Walk the cache directory only; symbolic links are entries to remove, never followed.
   const fs::path cache_root = project.storage_root / project.cache_dir;
   std::vector<std::string> orphans;
+  std::unordered_map<std::string, std::uint64_t> listed_sizes; // of the orphans, on a remote storage
   std::vector<fs::path> directories;
   std::error_code error;
-  if (fs::is_directory(cache_root, error)) {
+  if (storage.is_remote()) {
+    // One listing of the cache prefix (a request per 1000 files); there are no directories.
+    const Expected<void> listed = storage.list(project.cache_dir + "/", [&](std::span<const ObjectInfo> page) {
+      for (const ObjectInfo& object : page) {
+        if (expected_files.count(name_hash(object.name))) continue;
+        orphans.push_back(object.name);
+        listed_sizes.emplace(object.name, object.size);
+      }
+      return true;
+    });
+    if (!listed) {
+      throw Error("refusing to prune: cannot list the cache files under " + storage.describe() + "/" + project.cache_dir +
+                      ": " + listed.error(),
+                  ExitCode::environment_error);
+    }
+  } else if (fs::is_directory(cache_root, error)) {
     for (fs::recursive_directory_iterator it(cache_root, fs::directory_options::skip_permission_denied, error), end;
          it != end && !error; it.increment(error)) {
       const fs::file_type type = entry_type(*it, error);
@@ -102,7 +120,9 @@ ExitCode prune(const Project& project, SourceStream& sources, StateStore& store,
   std::uintmax_t removed_bytes = 0;
   std::size_t failed = 0;
   for (const std::string& name : orphans) {
-    const std::uintmax_t size = fs::file_size(project.storage_root / name, error);
+    const auto listed_size = listed_sizes.find(name);
+    const std::uintmax_t size =
+        listed_size != listed_sizes.end() ? listed_size->second : fs::file_size(project.storage_root / name, error);
     if (dry_run == DryRun::yes) {
       std::printf("would remove %s\n", printable(name).c_str());
     } else if (const Expected<void> removal = storage.remove(name); !removal) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <xxhash.h>
+
 #include "ikgen/error.hpp"
 #include "ikgen/glob.hpp"
 #include "ikgen/naming.hpp"
@@ -49,9 +51,38 @@ const Spec& find_spec(const Project& project, const std::string& id) {
               (close ? "; did you mean \"" + *close + "\"?" : "") + "; spec ids (exact, no patterns): " + list_ids(project));
 }
 
+bool in_shard(std::string_view name, const Shard& shard) {
+  return shard.count <= 1 || XXH3_64bits(name.data(), name.size()) % shard.count == shard.index;
+}
+
+Expected<Shard> parse_shard(std::string_view text) {
+  const auto number = [](std::string_view digits) -> std::optional<unsigned> {
+    if (digits.empty() || digits.size() > 6) return std::nullopt;
+    unsigned value = 0;
+    for (const char c : digits) {
+      if (c < '0' || c > '9') return std::nullopt;
+      value = value * 10 + static_cast<unsigned>(c - '0');
+    }
+    return value;
+  };
+  const std::size_t slash = text.find('/');
+  const std::optional<unsigned> index = slash == std::string_view::npos ? std::nullopt : number(text.substr(0, slash));
+  const std::optional<unsigned> count = slash == std::string_view::npos ? std::nullopt : number(text.substr(slash + 1));
+  if (!index || !count) {
+    return fail("--shard " + std::string(text) + ": expected K/N, two whole numbers such as 0/4 (shard 0 of 4)");
+  }
+  if (*count == 0 || *index >= *count) {
+    return fail("--shard " + std::string(text) + ": K must be from 0 to N-1 (shards are counted from 0, as " +
+                "JOB_COMPLETION_INDEX is), and N at least 1");
+  }
+  return Shard{*index, *count};
+}
+
 SourceStream::SourceStream(const Project& project, const std::vector<const Spec*>& selected, WarningSink warn,
-                           WarningSink list_error)
-    : m_project(project), m_warn(std::move(warn)), m_list_error(std::move(list_error)) {
+                           WarningSink list_error, const SourceScope& scope)
+    : m_project(project), m_warn(std::move(warn)), m_list_error(std::move(list_error)),
+      m_root_label(scope.storage ? scope.storage->describe() : project.storage_root.string()), m_shard(scope.shard) {
+  const bool remote = scope.storage && scope.storage->is_remote();
   for (const Spec* spec : selected) m_namers.emplace_back(spec, SpecNamer(project, *spec));
   for (const SourceGroup& group : project.source_groups) {
     std::vector<IdPattern> patterns;
@@ -83,6 +114,12 @@ SourceStream::SourceStream(const Project& project, const std::vector<const Spec*
     }
     // Opened now, so a missing list stops the command before anything is generated.
     const SourceLocation& at = group.sources_from_location;
+    if (remote) {
+      throw Error(at.file + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) + ": source group \"" +
+                      group.id + "\": sources_from needs a local storage.root; on " + m_root_label +
+                      " use include globs instead (the sources are listed, never looked up one by one)",
+                  ExitCode::usage_error);
+    }
     m_lists.push_back({i, std::make_unique<SourceListReader>(
                               group.sources_from, "fix sources_from of source group \"" + group.id + "\" (" + at.file +
                                                       ":" + std::to_string(at.line) + ":" + std::to_string(at.column) +
@@ -92,7 +129,7 @@ SourceStream::SourceStream(const Project& project, const std::vector<const Spec*
   std::error_code error;
   m_canonical_root = std::filesystem::canonical(project.storage_root, error);
   if (error) m_canonical_root = project.storage_root;
-  if (!walked.empty()) m_walker.emplace(project, std::move(walked), m_warn);
+  if (!walked.empty()) m_walker.emplace(project, std::move(walked), m_warn, scope.storage);
 }
 
 void SourceStream::add_outputs(SourceJobs& jobs, std::size_t group) {
@@ -130,6 +167,7 @@ std::optional<SourceJobs> SourceStream::next_listed() {
     SourceJobs jobs;
     jobs.source = examine_listed_source(m_project, m_canonical_root, *listed->name, where);
     if (jobs.source.rejection.empty()) ++m_matches[list.group];
+    if (m_shard && !in_shard(jobs.source.name, *m_shard)) continue;
     add_outputs(jobs, list.group);
     return jobs;
   }
@@ -145,12 +183,11 @@ std::vector<SourceJobs> SourceStream::next(std::size_t max) {
         m_walker.reset();
         continue;
       }
+      for (const std::size_t group : found->groups) ++m_matches[m_walked[group]];
+      if (m_shard && !in_shard(found->file.name, *m_shard)) continue;
       SourceJobs jobs;
       jobs.source = std::move(found->file);
-      for (const std::size_t group : found->groups) {
-        ++m_matches[m_walked[group]];
-        add_outputs(jobs, m_walked[group]);
-      }
+      for (const std::size_t group : found->groups) add_outputs(jobs, m_walked[group]);
       batch.push_back(std::move(jobs));
       continue;
     }
@@ -179,13 +216,13 @@ void SourceStream::finish() {
     if (!group.sources_from.empty()) {
       m_warn(group.location.file + ":" + std::to_string(group.location.line) + ": source group \"" + group.id +
              "\": its list " + group.sources_from_label + " names no existing file under " +
-             m_project.storage_root.string() + (group.include.empty() ? "" : " that its include globs match"));
+             m_root_label + (group.include.empty() ? "" : " that its include globs match"));
       continue;
     }
     std::string globs;
     for (const std::string& glob : group.include) globs += (globs.empty() ? "" : ", ") + glob;
     m_warn(group.location.file + ":" + std::to_string(group.location.line) + ": source group \"" + group.id +
-           "\" matches no file under " + m_project.storage_root.string() + " (include: " + globs + ")");
+           "\" matches no file under " + m_root_label + " (include: " + globs + ")");
   }
 }
 

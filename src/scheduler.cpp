@@ -1,6 +1,9 @@
 #include "ikgen/scheduler.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <cerrno>
 #include <exception>
 #include <cstring>
@@ -8,6 +11,7 @@
 #include <malloc.h>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <opencv2/core/utility.hpp>
 #include <set>
 #include <sys/stat.h>
@@ -18,6 +22,7 @@
 #include <unistd.h>
 
 #include "ikgen/codecs.hpp"
+#include "ikgen/io_stage.hpp"
 #include "ikgen/exif.hpp"
 #include "ikgen/shrink.hpp"
 #include "ikgen/processors.hpp"
@@ -25,35 +30,51 @@
 namespace ikgen {
 namespace {
 
-JobResult make_output(const SourceJobs& source, const OutputJob& output, Image image, Storage& storage, int shrink) {
-  JobResult result{&source, &output, JobStatus::failed, {}, 0, 0, shrink, 0};
+// An output processed and encoded, on its way to the storage; or a failure, with no bytes.
+struct RenderedOutput {
+  JobResult result;
+  std::vector<unsigned char> bytes;
+};
+
+RenderedOutput render_output(const SourceJobs& source, const OutputJob& output, Image image, int shrink) {
+  RenderedOutput rendered{{&source, &output, JobStatus::failed, {}, 0, 0, shrink, 0}, {}};
+  JobResult& result = rendered.result;
   try {
     for (const ProcessorStep& step : output.spec->processors) {
       Expected<Image> processed = apply_step(step, std::move(image));
       if (!processed) {
         result.message = processed.error();
-        return result;
+        return rendered;
       }
       image = std::move(*processed);
     }
   } catch (const std::exception& e) { // a bug, or out of memory: this output fails, the others go on
     result.message = e.what();
-    return result;
+    return rendered;
   }
   const ImageFormat format = output.spec->format.value_or(image.source_format);
-  const Expected<std::vector<unsigned char>> encoded =
+  Expected<std::vector<unsigned char>> encoded =
       encode_image(image, encode_settings(format, output.spec->options), output.spec->autoconvert);
   if (!encoded) {
     result.message = encoded.error();
-    return result;
+    return rendered;
   }
-  if (const Expected<void> written = storage.write(output.cache_name, *encoded); !written) {
+  result.width = image.width();
+  result.height = image.height();
+  rendered.bytes = std::move(*encoded);
+  return rendered;
+}
+
+// Writes a rendered output (unless it failed) and says what became of it.
+JobResult store_output(RenderedOutput rendered, Storage& storage) {
+  JobResult& result = rendered.result;
+  if (!result.message.empty()) return result;
+  if (const Expected<void> written = storage.write(result.output->cache_name, rendered.bytes); !written) {
     result.message = written.error();
+    result.width = result.height = 0;
   } else {
-    result.bytes = encoded->size();
+    result.bytes = rendered.bytes.size();
     result.status = JobStatus::generated;
-    result.width = image.width();
-    result.height = image.height();
   }
   return result;
 }
@@ -82,14 +103,15 @@ int decode_shrink(const SourceJobs& source, const ImageHeader& header, int orien
   return choose_shrink(specs, cv::Size(header.width, header.height), orientation, allowed);
 }
 
-// A source read from disk, on its way to the workers.
+using Deliver = std::function<void(RenderedOutput&&)>;
+
+// A source read from the storage, on its way to the workers.
 struct LoadedSource {
   const SourceJobs* source = nullptr;
   Expected<std::vector<unsigned char>> bytes; // or why it could not be read (or is rejected)
 };
 
-void process_source(const LoadedSource& loaded, Storage& storage, std::uint64_t max_pixels,
-                    const std::function<void(const JobResult&)>& emit) {
+void process_source(const LoadedSource& loaded, std::uint64_t max_pixels, const Deliver& deliver) {
   const SourceJobs& source = *loaded.source;
   int shrink = 1;
   // The header and orientation are read once here, for the pixel limit and the decode scale,
@@ -106,7 +128,9 @@ void process_source(const LoadedSource& loaded, Storage& storage, std::uint64_t 
   const Expected<Image> decoded = loaded.bytes ? decode(*loaded.bytes) : fail(loaded.bytes.error());
   if (decoded && !decoded->is_reduced()) shrink = 1;
   if (!decoded) {
-    for (const OutputJob& output : source.outputs) emit({&source, &output, JobStatus::failed, decoded.error(), 0, 0, 1, 0});
+    for (const OutputJob& output : source.outputs) {
+      deliver({{&source, &output, JobStatus::failed, decoded.error(), 0, 0, 1, 0}, {}});
+    }
     return;
   }
   // Every output starts from the same decode, and the outputs of one source run in parallel
@@ -118,7 +142,7 @@ void process_source(const LoadedSource& loaded, Storage& storage, std::uint64_t 
     tbb::parallel_for(std::size_t{0}, source.outputs.size(), [&](std::size_t i) {
       Image image = *decoded;
       if (!resamples_first(*source.outputs[i].spec, image)) image.pixels = decoded->pixels.clone();
-      emit(make_output(source, source.outputs[i], std::move(image), storage, shrink));
+      deliver(render_output(source, source.outputs[i], std::move(image), shrink));
     });
   });
 }
@@ -155,9 +179,73 @@ void generate(const std::vector<SourceJobs>& work, const ScheduleOptions& option
     failed = true;
   };
 
-  // Sources stream through a two-stage pipeline: one reader takes them in order from the disk,
-  // the workers decode, process, encode and write. The token limit bounds how many sources are
-  // in flight, so memory does not grow with the number of sources.
+  // On a remote storage, GETs and PUTs run on their own threads (io_stage.hpp). Declared after
+  // everything its calls use, so that it finishes them before those go.
+  std::optional<IoStage> io;
+  if (options.storage->is_remote()) io.emplace(std::max<std::size_t>(1, options.io_requests), 2 * options.io_requests);
+
+  const Deliver deliver = [&](RenderedOutput&& rendered) {
+    if (!io || !rendered.result.message.empty()) {
+      emit(store_output(std::move(rendered), *options.storage));
+      return;
+    }
+    auto pending = std::make_shared<RenderedOutput>(std::move(rendered));
+    io->submit([&, pending] {
+      try {
+        emit(store_output(std::move(*pending), *options.storage));
+      } catch (...) {
+        remember(std::current_exception());
+      }
+    });
+  };
+
+  // Reads ahead on the I/O stage: the source at work[i] is read into reads[i % window] while
+  // the workers are busy with earlier ones. Only the input stage (serial) touches `ahead`.
+  struct Read {
+    std::mutex mutex;
+    std::condition_variable done_cv;
+    bool done = false;
+    Expected<std::vector<unsigned char>> bytes{std::vector<unsigned char>{}};
+  };
+  std::deque<std::shared_ptr<Read>> ahead;
+  std::size_t next_read = 0;
+  const std::size_t window = std::max<std::size_t>(1, options.io_requests);
+  const auto read_ahead = [&] {
+    while (io && ahead.size() < window && next_read < work.size()) {
+      const SourceFile& file = work[next_read++].source;
+      auto read = std::make_shared<Read>();
+      ahead.push_back(read);
+      if (!file.rejection.empty()) {
+        read->bytes = fail(file.rejection);
+        read->done = true;
+        continue;
+      }
+      io->submit([&storage = *options.storage, &file, read] {
+        Expected<std::vector<unsigned char>> bytes = fail("cannot read source: out of memory");
+        try {
+          bytes = storage.read(file.name);
+        } catch (...) {
+        }
+        std::lock_guard<std::mutex> lock(read->mutex);
+        read->bytes = std::move(bytes);
+        read->done = true;
+        read->done_cv.notify_all();
+      });
+    }
+  };
+  const auto read_source = [&](const SourceFile& file) -> Expected<std::vector<unsigned char>> {
+    if (!io) return !file.rejection.empty() ? fail(file.rejection) : options.storage->read(file.name);
+    read_ahead();
+    const std::shared_ptr<Read> read = std::move(ahead.front());
+    ahead.pop_front();
+    std::unique_lock<std::mutex> lock(read->mutex);
+    read->done_cv.wait(lock, [&] { return read->done; });
+    return std::move(read->bytes);
+  };
+
+  // Sources stream through a two-stage pipeline: one reader takes them in order from the
+  // storage, the workers decode, process, encode and write. The token limit bounds how many
+  // sources are in flight, so memory does not grow with the number of sources.
   std::size_t next = 0;
   tbb::task_arena arena(threads);
   arena.execute([&] {
@@ -172,11 +260,8 @@ void generate(const std::vector<SourceJobs>& work, const ScheduleOptions& option
                                                 }
                                                 auto loaded = std::make_unique<LoadedSource>();
                                                 loaded->source = &work[next++];
-                                                const SourceFile& file = loaded->source->source;
                                                 try {
-                                                  loaded->bytes = !file.rejection.empty()
-                                                                      ? fail(file.rejection)
-                                                                      : options.storage->read(file.name);
+                                                  loaded->bytes = read_source(loaded->source->source);
                                                 } catch (...) {
                                                   remember(std::current_exception());
                                                   loaded->bytes = fail("cannot read source: out of memory");
@@ -187,12 +272,15 @@ void generate(const std::vector<SourceJobs>& work, const ScheduleOptions& option
               const std::unique_ptr<LoadedSource> loaded(raw);
               if (failed) return; // stopping: drain without working
               try {
-                process_source(*loaded, *options.storage, options.max_pixels, emit);
+                process_source(*loaded, options.max_pixels, deliver);
               } catch (...) {
                 remember(std::current_exception());
               }
             }));
   });
+  // Outputs still on their way to the storage are reported before this returns; reads started
+  // ahead of a stop are waited for and dropped.
+  if (io) io->drain();
   if (failure) std::rethrow_exception(failure);
 }
 

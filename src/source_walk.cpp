@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <system_error>
+#include <thread>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -10,6 +14,7 @@
 #include <unistd.h>
 
 #include "ikgen/containment.hpp"
+#include "ikgen/error.hpp"
 #include "ikgen/glob.hpp"
 
 namespace ikgen {
@@ -76,12 +81,113 @@ SourceWalker::Kind SourceWalker::kind_of_mode(unsigned mode) {
   return Kind::special;
 }
 
+// The pages of a remote storage's listings, fetched by a thread of their own at most a few pages
+// ahead of the walk.
+class SourceWalker::RemoteListing {
+public:
+  RemoteListing(Storage& storage, std::vector<std::string> prefixes) : m_storage(storage) {
+    m_thread = std::thread([this, prefixes = std::move(prefixes)] { fetch(prefixes); });
+  }
+  ~RemoteListing() {
+    {
+      std::lock_guard<std::mutex> lock(m_mutex);
+      m_stopping = true;
+    }
+    m_changed.notify_all();
+    m_thread.join();
+  }
+  RemoteListing(const RemoteListing&) = delete;
+  RemoteListing& operator=(const RemoteListing&) = delete;
+
+  // The next listed object, or nullopt at the end; throws Error if a listing failed.
+  std::optional<ObjectInfo> next() {
+    while (m_at == m_page.size()) {
+      std::unique_lock<std::mutex> lock(m_mutex);
+      m_changed.wait(lock, [&] { return !m_pages.empty() || m_done; });
+      if (m_pages.empty()) {
+        if (!m_error.empty()) throw Error(m_error, ExitCode::environment_error);
+        return std::nullopt;
+      }
+      m_page = std::move(m_pages.front());
+      m_pages.pop_front();
+      m_at = 0;
+      lock.unlock();
+      m_changed.notify_all();
+    }
+    return std::move(m_page[m_at++]);
+  }
+
+private:
+  static constexpr std::size_t k_pages_ahead = 4;
+
+  void fetch(const std::vector<std::string>& prefixes) {
+    std::string error;
+    for (const std::string& prefix : prefixes) {
+      const Expected<void> listed = m_storage.list(prefix, [&](std::span<const ObjectInfo> page) {
+        std::unique_lock<std::mutex> lock(m_mutex);
+        m_changed.wait(lock, [&] { return m_stopping || m_pages.size() < k_pages_ahead; });
+        if (m_stopping) return false;
+        m_pages.emplace_back(page.begin(), page.end());
+        lock.unlock();
+        m_changed.notify_all();
+        return true;
+      });
+      if (!listed) {
+        error = "cannot list the sources under " + m_storage.describe() + "/" + prefix + ": " + listed.error();
+        break;
+      }
+    }
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_error = std::move(error);
+    m_done = true;
+    m_changed.notify_all();
+  }
+
+  Storage& m_storage;
+  std::mutex m_mutex;
+  std::condition_variable m_changed;
+  std::deque<std::vector<ObjectInfo>> m_pages;
+  bool m_done = false;
+  bool m_stopping = false;
+  std::string m_error;
+  std::vector<ObjectInfo> m_page; // the page being walked, only touched by next()
+  std::size_t m_at = 0;
+  std::thread m_thread;
+};
+
 namespace {
+
+// The prefixes to list so that every name an include glob can match is listed once, in byte
+// order: each glob's wildcard-free directory (with its "/"), those under another dropped, sorted.
+// Prefixes none of which starts another list disjoint ranges of names, so listing them in
+// sorted order yields every name in sorted order.
+std::vector<std::string> listing_prefixes(const std::vector<std::string>& directories) {
+  std::vector<std::string> prefixes;
+  for (const std::string& directory : directories) prefixes.push_back(directory.empty() ? "" : directory + "/");
+  std::sort(prefixes.begin(), prefixes.end());
+  std::vector<std::string> kept;
+  for (std::string& prefix : prefixes) {
+    if (!kept.empty() && starts_with(prefix, kept.back())) continue;
+    kept.push_back(std::move(prefix));
+  }
+  return kept;
+}
 
 } // namespace
 
-SourceWalker::SourceWalker(const Project& project, std::vector<const SourceGroup*> groups, WarningSink warn)
+SourceWalker::~SourceWalker() = default;
+SourceWalker::SourceWalker(SourceWalker&&) noexcept = default;
+
+SourceWalker::SourceWalker(const Project& project, std::vector<const SourceGroup*> groups, WarningSink warn,
+                           Storage* remote)
     : m_project(project), m_groups(std::move(groups)), m_warn(std::move(warn)) {
+  if (remote && remote->is_remote()) {
+    for (const SourceGroup* group : m_groups) {
+      for (const std::string& glob : group->include) m_prefixes.emplace_back(glob_literal_prefix(glob));
+    }
+    if (!m_prefixes.empty()) m_remote = std::make_unique<RemoteListing>(*remote, listing_prefixes(m_prefixes));
+    return;
+  }
   std::error_code error;
   m_canonical_root = fs::canonical(project.storage_root, error);
   if (error) m_canonical_root = project.storage_root;
@@ -198,7 +304,25 @@ std::optional<SourceFile> SourceWalker::source_of(std::string rel, const Entry& 
   return file;
 }
 
+std::optional<WalkedSource> SourceWalker::next_listed() {
+  const std::string cache_prefix = m_project.cache_dir + "/";
+  while (std::optional<ObjectInfo> object = m_remote->next()) {
+    // Folder markers ("photos/") hold nothing, and the cache directory is never a source.
+    if (object->name.empty() || object->name.back() == '/' || starts_with(object->name, cache_prefix)) continue;
+    std::vector<std::size_t> groups = selecting(object->name);
+    if (groups.empty()) continue;
+    SourceFile file;
+    file.name = std::move(object->name);
+    file.size = object->size;
+    file.mtime_ns = object->mtime_ns;
+    file.etag = std::move(object->etag);
+    return WalkedSource{std::move(file), std::move(groups)};
+  }
+  return std::nullopt;
+}
+
 std::optional<WalkedSource> SourceWalker::next() {
+  if (m_remote) return next_listed();
   while (!m_stack.empty()) {
     Listing& top = m_stack.back();
     if (top.next == top.entries.size()) {

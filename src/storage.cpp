@@ -70,7 +70,7 @@ Expected<void> LocalStorage::list(const std::string& prefix, const ListPage& pag
 }
 
 Expected<std::vector<unsigned char>> LocalStorage::read(const std::string& name) {
-  ++m_counters.reads;
+  ++m_counters.source_reads;
   // One fstat and sequential reads.
   const UniqueFd fd(::open((m_root / name).c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return fail(std::string("cannot read source: ") + std::strerror(errno));

@@ -19,9 +19,9 @@ const std::vector<std::vector<std::string>> k_layers = {
      "step_geometry", "unique_fd"},                                                                   // foundation
     {"spec", "options", "config", "python_value_reader", "step_params"},                          // the model
     {"image", "exif", "codecs", "processors", "shrink", "spec_hash", "spec_namer", "naming", "imagekit_hash"}, // pixels, names
+    {"storage", "s3_storage", "s3_request", "aws_credentials", "io_stage"},                       // where files are
     {"source_walk", "source_list", "plan", "source_hashes"},                                      // sources
-    {"state_store", "storage", "run_lock", "state_location", "postgres_state_store", "s3_storage", "s3_request",
-     "aws_credentials", "io_stage"},                                                              // what is kept
+    {"state_store", "run_lock", "state_location", "postgres_state_store"},                        // what is kept
     {"staleness", "explain"},                                                                     // deciding
     {"scheduler", "report"},                                                                      // working
     {"generation", "generate_command", "maintenance"},                                            // commands

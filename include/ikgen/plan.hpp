@@ -7,8 +7,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "ikgen/expected.hpp"
 #include "ikgen/id_pattern.hpp"
 #include "ikgen/source_list.hpp"
 #include "ikgen/source_walk.hpp"
@@ -55,10 +57,28 @@ struct Plan {
 // `list_error`. So a source may come more than once (listed twice, or walked and listed): the
 // state store makes the repeat cheap and it is never generated twice. Throws Error
 // (environment error) at construction when a source list cannot be opened.
+// Which sources a stream yields, beyond the groups' globs.
+struct SourceScope {
+  // The storage the sources are listed from when it is remote (S3); null or local: storage.root
+  // is walked directly. Source lists (sources_from) need a local storage.root.
+  Storage* storage = nullptr;
+  // Only the sources of this shard (in_shard); the groups' match counts still count every source,
+  // so a shard that happens to get no file of a group does not warn that the group is empty.
+  std::optional<Shard> shard;
+};
+
+// Whether source `name` belongs to `shard`: XXH3-64 of the name, modulo the shard count. Depends
+// on nothing but the name, so N processes on N machines split a tree the same way whatever
+// order they list it in.
+[[nodiscard]] bool in_shard(std::string_view name, const Shard& shard);
+
+// "K/N" (0 <= K < N, as Kubernetes' JOB_COMPLETION_INDEX counts) -> the shard, or why not.
+[[nodiscard]] Expected<Shard> parse_shard(std::string_view text);
+
 class SourceStream {
 public:
   SourceStream(const Project& project, const std::vector<const Spec*>& selected, WarningSink warn,
-               WarningSink list_error = {});
+               WarningSink list_error = {}, const SourceScope& scope = {});
   // Sources per batch: enough that the workers rarely wait at a batch's end, few enough that a
   // batch's plan and decisions stay small (about a kilobyte per source).
   static constexpr std::size_t k_batch = 1024;
@@ -93,6 +113,8 @@ private:
   std::optional<SourceWalker> m_walker;
   std::vector<OpenList> m_lists;                        // the listed groups still to read, in order
   std::filesystem::path m_canonical_root;
+  std::string m_root_label; // storage.root as messages name it
+  std::optional<Shard> m_shard;
   std::size_t m_list_errors = 0;
   bool m_finished = false;
   std::vector<std::string> m_empty_groups;

@@ -28,8 +28,12 @@ struct JobResult {
 
 struct ScheduleOptions {
   int jobs = 0; // worker threads; 0 = all cores
-  // Where sources are read from and outputs written (required).
+  // Where sources are read from and outputs written (required). On a remote storage the reads
+  // and writes run on an IoStage of `io_requests` threads: sources are read ahead of the
+  // workers, and a worker hands its encoded output over instead of waiting for the PUT; an
+  // output counts as generated only once the storage acknowledged it.
   Storage* storage = nullptr;
+  std::size_t io_requests = 16;
   std::uint64_t max_pixels = 89'478'485; // limits.max_pixels
   // Called once per output as it finishes, from worker threads, one call at a time.
   std::function<void(const JobResult&)> on_result;

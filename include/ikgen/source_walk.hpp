@@ -12,6 +12,7 @@
 #include <dirent.h>
 
 #include "ikgen/spec.hpp"
+#include "ikgen/storage.hpp"
 
 namespace ikgen {
 
@@ -47,9 +48,20 @@ struct WalkedSource {
   std::vector<std::size_t> groups; // indexes into the walker's list of groups, ascending
 };
 
+//
+// On a remote storage (S3) there are no directories to read: the walker lists each include
+// glob's prefix instead (one request per 1000 names, whatever the depth), merged in byte order,
+// read ahead by a thread of its own so that the next page arrives while this one is worked on.
+// A source's fingerprint there is its size, LastModified and ETag; no source is asked about
+// one by one. A listing that fails throws Error (environment error): the sources are unknown.
 class SourceWalker {
 public:
-  SourceWalker(const Project& project, std::vector<const SourceGroup*> groups, WarningSink warn);
+  // `remote`: the storage to list when it is_remote(); otherwise storage.root is read directly.
+  SourceWalker(const Project& project, std::vector<const SourceGroup*> groups, WarningSink warn,
+               Storage* remote = nullptr);
+  ~SourceWalker();
+  SourceWalker(SourceWalker&&) noexcept;
+  SourceWalker& operator=(SourceWalker&&) = delete;
   // The next selected entry, or nullopt at the end of the walk.
   [[nodiscard]] std::optional<WalkedSource> next();
 
@@ -80,9 +92,13 @@ private:
   [[nodiscard]] std::vector<std::size_t> selecting(const std::string& rel) const;
   [[nodiscard]] std::optional<SourceFile> source_of(std::string rel, const Entry& entry, int dir_fd) const;
 
+  class RemoteListing;
+  [[nodiscard]] std::optional<WalkedSource> next_listed();
+
   const Project& m_project;
   std::vector<const SourceGroup*> m_groups;
   WarningSink m_warn;
+  std::unique_ptr<RemoteListing> m_remote;
   std::filesystem::path m_canonical_root;
   std::vector<std::string> m_prefixes; // the include globs' wildcard-free leading directories
   std::vector<Listing> m_stack;

@@ -42,7 +42,8 @@ using ListPage = std::function<bool(std::span<const ObjectInfo>)>;
 struct StorageCounters {
   std::atomic<std::uint64_t> stats{0};   // S3: HEAD
   std::atomic<std::uint64_t> lists{0};   // pages of listings (S3: one ListObjectsV2 request each)
-  std::atomic<std::uint64_t> reads{0};   // S3: GET (whole or ranged)
+  std::atomic<std::uint64_t> reads{0};   // of cache files' headers and ends (S3: ranged GET)
+  std::atomic<std::uint64_t> source_reads{0}; // whole files, read() (S3: GET)
   std::atomic<std::uint64_t> writes{0};  // S3: PUT
   std::atomic<std::uint64_t> removes{0}; // S3: DELETE (or one multi-object delete)
   std::atomic<std::uint64_t> retries{0}; // requests sent again after a transient failure
