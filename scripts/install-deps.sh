@@ -10,8 +10,10 @@ packages=(
   libcli11-dev libopencv-dev libyaml-cpp-dev libtbb-dev doctest-dev libxxhash-dev libexif-dev libwebp-dev libjpeg-dev libpng-dev libsqlite3-dev
   # Expected<T> for failures a run expects (include/ikgen/expected.hpp): tl::expected, header only
   libexpected-dev
-  # MD5 (OpenSSL's libcrypto) for django-imagekit's cache names
+  # MD5 (OpenSSL's libcrypto) for django-imagekit's cache names, SHA-256 of S3 request bodies
   libssl-dev
+  # S3 storage: S3's XML (listings, error bodies) read by libxml2 (src/s3_xml.cpp)
+  libxml2-dev
   # fuzzing: clang with libFuzzer and the sanitizer runtimes (scripts/fuzz.sh, run by scripts/test.sh)
   clang libclang-rt-14-dev
   # sample photos for the demo and the end-to-end tests (copied at run time, never committed)

@@ -352,6 +352,134 @@ SourceGroup parse_source_group(const ConfigReader& reader, const YAML::Node& nod
   return group;
 }
 
+// ---- S3 -----------------------------------------------------------------------------------
+
+// S3's bucket naming rules (general purpose buckets): 3 to 63 lower-case letters, digits, '.'
+// and '-', starting and ending with a letter or digit, no "..", not an IP address, none of the
+// reserved prefixes and suffixes.
+std::string bucket_name_problem(const std::string& bucket) {
+  if (bucket.size() < 3 || bucket.size() > 63) return "must be 3 to 63 characters long";
+  for (const char c : bucket) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-')) {
+      return "may hold only lower-case letters, digits, '.' and '-'";
+    }
+  }
+  const auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!alnum(bucket.front()) || !alnum(bucket.back())) return "must start and end with a letter or a digit";
+  if (bucket.find("..") != std::string::npos) return "must not hold \"..\"";
+  int dots = 0;
+  bool digits_and_dots = true;
+  for (const char c : bucket) {
+    dots += c == '.';
+    digits_and_dots = digits_and_dots && (c == '.' || (c >= '0' && c <= '9'));
+  }
+  if (digits_and_dots && dots == 3) return "must not look like an IP address";
+  for (const char* prefix : {"xn--", "sthree-", "amzn-s3-demo-"}) {
+    if (bucket.rfind(prefix, 0) == 0) return "must not start with \"" + std::string(prefix) + "\"";
+  }
+  for (const std::string suffix : {"-s3alias", "--ol-s3", ".mrap", "--x-s3"}) {
+    if (bucket.size() > suffix.size() && bucket.compare(bucket.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      return "must not end with \"" + suffix + "\"";
+    }
+  }
+  return {};
+}
+
+// An endpoint's host is an IP address or localhost: no bucket name can be put in front of it.
+bool is_address_host(const std::string& endpoint) {
+  std::string host = endpoint.substr(endpoint.find("://") + 3);
+  if (!host.empty() && host.front() == '[') return true; // IPv6
+  host = host.substr(0, host.find(':'));
+  if (host == "localhost") return true;
+  return !host.empty() && host.find_first_not_of("0123456789.") == std::string::npos;
+}
+
+S3Location parse_s3_location(const ConfigReader& reader, const YAML::Node& root_node, const YAML::Node& s3) {
+  S3Location location;
+  const std::string text = root_node.Scalar();
+  const std::string rest = text.substr(5);
+  const std::size_t slash = rest.find('/');
+  location.bucket = rest.substr(0, slash);
+  if (location.bucket.empty()) reader.fail(root_node, "storage.root \"" + text + "\" names no bucket; write \"s3://bucket/prefix\"");
+  if (const std::string problem = bucket_name_problem(location.bucket); !problem.empty()) {
+    reader.fail(root_node, "bucket name \"" + location.bucket + "\" in storage.root " + problem);
+  }
+  // The prefix: "" or segments each ending in '/', so that "media" and "media/" are the same root.
+  const std::string prefix = slash == std::string::npos ? std::string() : rest.substr(slash + 1);
+  std::size_t start = 0;
+  while (start < prefix.size()) {
+    std::size_t end = prefix.find('/', start);
+    if (end == std::string::npos) end = prefix.size();
+    const std::string segment = prefix.substr(start, end - start);
+    if (segment == "." || segment == "..") {
+      reader.fail(root_node, "storage.root \"" + text + "\" must not have \"" + segment + "\" in its prefix");
+    }
+    if (!segment.empty()) location.prefix += segment + "/";
+    start = end + 1;
+  }
+
+  bool addressing_given = false;
+  if (s3 && !s3.IsNull()) {
+    reader.check_keys(s3, {"endpoint", "region", "addressing", "cache_control", "max_requests", "retry_seconds"}, "storage.s3");
+    if (const YAML::Node endpoint = s3["endpoint"]) {
+      std::string value = reader.string(endpoint, "storage.s3.endpoint");
+      while (!value.empty() && value.back() == '/') value.pop_back();
+      const std::size_t scheme = value.find("://");
+      const std::string scheme_name = scheme == std::string::npos ? std::string() : value.substr(0, scheme);
+      if ((scheme_name != "http" && scheme_name != "https") || scheme + 3 >= value.size() ||
+          value.find('/', scheme + 3) != std::string::npos) {
+        reader.fail(endpoint, "storage.s3.endpoint must be http://host[:port] or https://host[:port], got " +
+                                  ConfigReader::describe(endpoint));
+      }
+      location.endpoint = value;
+    }
+    if (const YAML::Node region = s3["region"]) {
+      location.region = reader.string(region, "storage.s3.region");
+      if (location.region.empty() || location.region.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos) {
+        reader.fail(region, "storage.s3.region must be a region name such as \"eu-west-1\", got " + ConfigReader::describe(region));
+      }
+    }
+    if (const YAML::Node addressing = s3["addressing"]) {
+      const std::string name = reader.string(addressing, "storage.s3.addressing");
+      const std::vector<std::string> valid = {"path", "virtual"};
+      if (name != "path" && name != "virtual") {
+        reader.fail(addressing, "unknown addressing \"" + name + "\"" + ConfigReader::suggestion(name, valid) +
+                                    "; valid: path (endpoint/bucket/key: MinIO, radosgw) or virtual (bucket.endpoint/key: AWS)");
+      }
+      location.path_style = name == "path";
+      addressing_given = true;
+      if (!location.path_style && !location.endpoint.empty() && is_address_host(location.endpoint)) {
+        reader.fail(addressing, "addressing virtual puts the bucket in the host name, which " + location.endpoint +
+                                    " cannot take; write addressing: path");
+      }
+    }
+    if (const YAML::Node cache_control = s3["cache_control"]) {
+      location.cache_control = reader.string(cache_control, "storage.s3.cache_control");
+      if (location.cache_control.find_first_of("\r\n") != std::string::npos) {
+        reader.fail(cache_control, "storage.s3.cache_control must be one line");
+      }
+    }
+    if (const YAML::Node max_requests = s3["max_requests"]) {
+      location.max_requests = static_cast<int>(
+          reader.whole_number(max_requests, "storage.s3.max_requests", 1, 1024, "a whole number from 1 to 1024"));
+    }
+    if (const YAML::Node retry_seconds = s3["retry_seconds"]) {
+      const std::optional<double> value = reader.number_of(retry_seconds);
+      if (!value || *value < 0 || *value > 3600) {
+        reader.fail(retry_seconds, "storage.s3.retry_seconds must be a number of seconds from 0 to 3600, got " +
+                                       ConfigReader::describe(retry_seconds));
+      }
+      location.retry_seconds = *value;
+    }
+  }
+  // Virtual-hosted addressing is AWS's default; an endpoint given as an address cannot take a
+  // bucket in its host name, so it is addressed by path unless the file says otherwise.
+  if (!addressing_given && !location.endpoint.empty() && is_address_host(location.endpoint)) location.path_style = true;
+  return location;
+}
+
+// ---- the file -------------------------------------------------------------------------------
+
 Project parse_root(const ConfigReader& reader, const YAML::Node& root, const std::string& file_name,
                    const std::filesystem::path& base_dir) {
   if (!root || root.IsNull()) throw Error(file_name + ": the config is empty; it needs storage, specs and source_groups (see specs.example.yaml)");
@@ -362,13 +490,20 @@ Project parse_root(const ConfigReader& reader, const YAML::Node& root, const std
 
   const YAML::Node storage = root["storage"];
   if (!storage) reader.fail(root, "missing \"storage\" with \"root\": the directory the sources are read from");
-  reader.check_keys(storage, {"root"}, "storage");
+  reader.check_keys(storage, {"root", "s3"}, "storage");
   if (!storage["root"]) reader.fail(storage, "storage needs \"root\": the directory the sources are read from");
   const std::string root_text = reader.string(storage["root"], "storage.root");
   if (root_text.empty()) reader.fail(storage["root"], "storage.root must not be empty");
-  project.storage_root = (base_dir / root_text).lexically_normal();
-  if (project.storage_root.has_filename() == false && project.storage_root.has_parent_path()) {
-    project.storage_root = project.storage_root.parent_path(); // drop a trailing slash
+  if (root_text.rfind("s3://", 0) == 0) {
+    project.s3 = parse_s3_location(reader, storage["root"], storage["s3"]);
+  } else {
+    if (const YAML::Node s3 = storage["s3"]) {
+      reader.fail(s3, "storage.s3 applies to a bucket only; write storage.root as \"s3://bucket/prefix\"");
+    }
+    project.storage_root = (base_dir / root_text).lexically_normal();
+    if (project.storage_root.has_filename() == false && project.storage_root.has_parent_path()) {
+      project.storage_root = project.storage_root.parent_path(); // drop a trailing slash
+    }
   }
 
   if (const YAML::Node cache = root["cache"]; cache && !cache.IsNull()) {
@@ -384,8 +519,12 @@ Project parse_root(const ConfigReader& reader, const YAML::Node& root, const std
     }
     if (const YAML::Node state = cache["state"]) {
       const std::string text = reader.string(state, "cache.state");
-      if (text.empty()) reader.fail(state, "cache.state must name a file, such as \"ikgen-state.sqlite\"");
-      project.state_file = (base_dir / text).lexically_normal();
+      if (text.empty()) reader.fail(state, "cache.state must name a file, such as \"ikgen-state.sqlite\", or a PostgreSQL URL");
+      if (text.rfind("postgresql://", 0) == 0 || text.rfind("postgres://", 0) == 0) {
+        project.state_url = text;
+      } else {
+        project.state_file = (base_dir / text).lexically_normal();
+      }
     }
     if (const YAML::Node strategy = cache["strategy"]) {
       const std::string name = reader.string(strategy, "cache.strategy");
@@ -402,7 +541,14 @@ Project parse_root(const ConfigReader& reader, const YAML::Node& root, const std
           reader.whole_number(max_pixels, "limits.max_pixels", 1, 1e12, "a whole number of pixels from 1 to 1000000000000"));
     }
   }
-  if (project.state_file.empty()) project.state_file = project.storage_root / project.cache_dir / ".ikgen-state.sqlite";
+  if (project.s3 && project.state_file.empty() && project.state_url.empty()) {
+    // The state cannot live in the bucket: it is a database, updated in place.
+    reader.fail(storage["root"], "storage.root is a bucket, so cache.state must be given: a local file "
+                                 "(\"ikgen-state.sqlite\") or a PostgreSQL URL (\"postgresql://user@host/db\")");
+  }
+  if (project.state_file.empty() && project.state_url.empty()) {
+    project.state_file = project.storage_root / project.cache_dir / ".ikgen-state.sqlite";
+  }
 
   const YAML::Node specs = root["specs"];
   // An empty list is a valid project (a site with no specs yet exports one); a missing key is

@@ -226,3 +226,111 @@ TEST_CASE("load_project: pilkit's spellings are accepted for the pixels too") {
   CHECK(std::get<std::vector<double>>(steps[2].params.at("anchor")).empty());
   CHECK(steps[3].params.count("anchor") == 0);
 }
+
+namespace {
+
+// k_minimal with storage (lines 1-2) replaced by `storage`, and `extra` appended.
+Project parse_s3(const std::string& storage, const std::string& extra = "cache:\n  state: state.sqlite\n") {
+  std::string text = k_minimal;
+  text.replace(0, text.find("specs:"), storage);
+  return parse(text + extra);
+}
+
+} // namespace
+
+TEST_CASE("load_project: storage.root s3://bucket/prefix and storage.s3") {
+  SUBCASE("defaults: virtual-hosted AWS, region and endpoint resolved when the storage opens") {
+    const Project project = parse_s3("storage:\n  root: s3://my-bucket/media\n");
+    REQUIRE(project.s3);
+    CHECK(project.s3->bucket == "my-bucket");
+    CHECK(project.s3->prefix == "media/");
+    CHECK(project.s3->endpoint.empty());
+    CHECK(project.s3->region.empty());
+    CHECK_FALSE(project.s3->path_style);
+    CHECK(project.s3->cache_control.empty());
+    CHECK(project.s3->max_requests == 16);
+    CHECK(project.s3->retry_seconds == 30);
+    CHECK(project.storage_root.empty());
+    CHECK(project.state_file == "/srv/site/state.sqlite");
+    CHECK(project.state_url.empty());
+  }
+  SUBCASE("the prefix is normalised to \"\" or ending in '/'") {
+    CHECK(parse_s3("storage:\n  root: s3://my-bucket\n").s3->prefix == "");
+    CHECK(parse_s3("storage:\n  root: s3://my-bucket/\n").s3->prefix == "");
+    CHECK(parse_s3("storage:\n  root: s3://my-bucket/a//b/\n").s3->prefix == "a/b/");
+    CHECK(parse_s3("storage:\n  root: \"s3://my-bucket/with space/ü\"\n").s3->prefix == "with space/ü/");
+  }
+  SUBCASE("every storage.s3 key") {
+    const Project project = parse_s3(
+        "storage:\n  root: s3://media.example-1/site\n  s3:\n    endpoint: http://127.0.0.1:7480/\n    region: eu-west-1\n"
+        "    addressing: path\n    cache_control: \"public, max-age=31536000, immutable\"\n    max_requests: 64\n"
+        "    retry_seconds: 2.5\n");
+    CHECK(project.s3->endpoint == "http://127.0.0.1:7480");
+    CHECK(project.s3->region == "eu-west-1");
+    CHECK(project.s3->path_style);
+    CHECK(project.s3->cache_control == "public, max-age=31536000, immutable");
+    CHECK(project.s3->max_requests == 64);
+    CHECK(project.s3->retry_seconds == 2.5);
+  }
+  SUBCASE("an endpoint given as an address is addressed by path unless the file says otherwise") {
+    CHECK(parse_s3("storage:\n  root: s3://b-1\n  s3: {endpoint: \"http://localhost:9000\"}\n").s3->path_style);
+    CHECK_FALSE(parse_s3("storage:\n  root: s3://b-1\n  s3: {endpoint: \"https://minio.example.com\"}\n").s3->path_style);
+    CHECK_THROWS_WITH(parse_s3("storage:\n  root: s3://b-1\n  s3: {endpoint: \"http://127.0.0.1:9000\", addressing: virtual}\n"),
+                      "specs.yaml:3:55: addressing virtual puts the bucket in the host name, which http://127.0.0.1:9000 "
+                      "cannot take; write addressing: path");
+  }
+  SUBCASE("cache.state: a PostgreSQL URL") {
+    CHECK(parse_s3("storage:\n  root: s3://b-1\n", "cache:\n  state: postgresql://ikgen@db.example.com/media\n").state_url ==
+          "postgresql://ikgen@db.example.com/media");
+    const Project local = parse(std::string(k_minimal) + "cache:\n  state: postgres://u:p@127.0.0.1:5432/db\n");
+    CHECK(local.state_url == "postgres://u:p@127.0.0.1:5432/db");
+    CHECK(local.state_file.empty());
+    CHECK(local.storage_root == "/srv/site/media");
+  }
+}
+
+TEST_CASE("load_project: S3 errors name file, line, column and what would work") {
+  SUBCASE("bucket names") {
+    CHECK_THROWS_WITH(parse_s3("storage:\n  root: s3://My_Bucket/x\n"),
+                      "specs.yaml:2:9: bucket name \"My_Bucket\" in storage.root may hold only lower-case letters, digits, '.' and '-'");
+    CHECK_THROWS_WITH(parse_s3("storage:\n  root: s3://ab\n"), "specs.yaml:2:9: bucket name \"ab\" in storage.root must be 3 to 63 characters long");
+    CHECK_THROWS_WITH(parse_s3("storage:\n  root: s3://-abc\n"),
+                      "specs.yaml:2:9: bucket name \"-abc\" in storage.root must start and end with a letter or a digit");
+    CHECK_THROWS_WITH(parse_s3("storage:\n  root: s3://a..b\n"), "specs.yaml:2:9: bucket name \"a..b\" in storage.root must not hold \"..\"");
+    CHECK_THROWS_WITH(parse_s3("storage:\n  root: s3://192.168.5.4\n"),
+                      "specs.yaml:2:9: bucket name \"192.168.5.4\" in storage.root must not look like an IP address");
+    CHECK_THROWS_WITH(parse_s3("storage:\n  root: s3://xn--abc\n"), "specs.yaml:2:9: bucket name \"xn--abc\" in storage.root must not start with \"xn--\"");
+    CHECK_THROWS_WITH(parse_s3("storage:\n  root: s3://abc-s3alias\n"),
+                      "specs.yaml:2:9: bucket name \"abc-s3alias\" in storage.root must not end with \"-s3alias\"");
+    CHECK_THROWS_WITH(parse_s3("storage:\n  root: s3:///media\n"), "specs.yaml:2:9: storage.root \"s3:///media\" names no bucket; write \"s3://bucket/prefix\"");
+    CHECK_THROWS_WITH(parse_s3("storage:\n  root: s3://abc/a/../b\n"), "specs.yaml:2:9: storage.root \"s3://abc/a/../b\" must not have \"..\" in its prefix");
+  }
+  SUBCASE("unknown and misspelt keys") {
+    CHECK_THROWS_WITH(parse_s3("storage:\n  root: s3://abc\n  s3:\n    adressing: path\n"),
+                      "specs.yaml:4:5: unknown key \"adressing\" in storage.s3; did you mean \"addressing\"?; valid keys: "
+                      "endpoint, region, addressing, cache_control, max_requests, retry_seconds");
+    CHECK_THROWS_WITH(parse_s3("storage:\n  root: s3://abc\n  s3: {addressing: paths}\n"),
+                      "specs.yaml:3:20: unknown addressing \"paths\"; did you mean \"path\"?; valid: path (endpoint/bucket/key: "
+                      "MinIO, radosgw) or virtual (bucket.endpoint/key: AWS)");
+    CHECK_THROWS_WITH(parse(with_line(2, "  root: media\n  s3: {region: eu-west-1}")),
+                      "specs.yaml:3:7: storage.s3 applies to a bucket only; write storage.root as \"s3://bucket/prefix\"");
+    CHECK_THROWS_WITH(parse(with_line(2, "  roots: media")), doctest::Contains("unknown key \"roots\" in storage; did you mean \"root\"?; valid keys: root, s3"));
+  }
+  SUBCASE("values") {
+    CHECK_THROWS_WITH(parse_s3("storage:\n  root: s3://abc\n  s3: {endpoint: \"127.0.0.1:7480\"}\n"),
+                      "specs.yaml:3:18: storage.s3.endpoint must be http://host[:port] or https://host[:port], got \"127.0.0.1:7480\"");
+    CHECK_THROWS_WITH(parse_s3("storage:\n  root: s3://abc\n  s3: {endpoint: \"http://host/path\"}\n"),
+                      doctest::Contains("storage.s3.endpoint must be http://host[:port] or https://host[:port]"));
+    CHECK_THROWS_WITH(parse_s3("storage:\n  root: s3://abc\n  s3: {region: EU West}\n"),
+                      "specs.yaml:3:16: storage.s3.region must be a region name such as \"eu-west-1\", got \"EU West\"");
+    CHECK_THROWS_WITH(parse_s3("storage:\n  root: s3://abc\n  s3: {max_requests: 0}\n"),
+                      "specs.yaml:3:22: storage.s3.max_requests must be a whole number from 1 to 1024, got \"0\"");
+    CHECK_THROWS_WITH(parse_s3("storage:\n  root: s3://abc\n  s3: {retry_seconds: -1}\n"),
+                      "specs.yaml:3:23: storage.s3.retry_seconds must be a number of seconds from 0 to 3600, got \"-1\"");
+  }
+  SUBCASE("with s3, cache.state is required") {
+    CHECK_THROWS_WITH(parse_s3("storage:\n  root: s3://abc/media\n", ""),
+                      "specs.yaml:2:9: storage.root is a bucket, so cache.state must be given: a local file "
+                      "(\"ikgen-state.sqlite\") or a PostgreSQL URL (\"postgresql://user@host/db\")");
+  }
+}

@@ -104,8 +104,8 @@ enum class Strategy {
 struct S3Location {
   std::string bucket;
   std::string prefix;   // "" or ending in '/'; every name (source or cache file) is under it
-  std::string endpoint; // scheme://host[:port]; default https://s3.<region>.amazonaws.com
-  std::string region = "us-east-1"; // storage.s3.region, else AWS_REGION / AWS_DEFAULT_REGION
+  std::string endpoint; // scheme://host[:port]; "": https://s3.<region>.amazonaws.com (resolve_s3_location)
+  std::string region;   // storage.s3.region; "": AWS_REGION / AWS_DEFAULT_REGION, else us-east-1 (resolve_s3_location)
   bool path_style = false;          // addressing: path (endpoint/bucket/key) or virtual (bucket.endpoint/key)
   std::string cache_control;        // Cache-Control of every PUT; "" sends none
   int max_requests = 16;            // requests in flight at once
