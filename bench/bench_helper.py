@@ -285,7 +285,8 @@ def s3_report(w, stats, meta):
       "the same 3 specs: %d outputs. *requests* are counted in radosgw's request log between two "
       "marker requests around each run (path-style: a GET of the bucket with listing parameters is a "
       "LIST, a multi-object delete a DELETE), from the first run of each row; *about outputs* are "
-      "those on keys under the cache prefix or listings that may return them. *own count* is ikgen's "
+      "those on keys under the cache prefix, and listings that may return such keys (a listing of one "
+      "key at most, a check that the root answers, is not counted). *own count* is ikgen's "
       "`--stats` (summed over the shards) or the requests botocore sent (its `before-send` event), "
       "a cross-check of the log. *outputs/s* is outputs divided by the median wall time."
       % (sources, info.get("bucket_mb", "?"), info.get("frontend", "?"), outputs))

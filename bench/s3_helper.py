@@ -155,8 +155,10 @@ def classify(method, target, bucket, cache_prefix):
     if method == "GET" and not key and (not params or set(params) & LIST_PARAMETERS):
         prefix = params.get("prefix", "")
         # A listing is about outputs when it may return cache keys: its prefix covers the cache
-        # directory or lies inside it.
-        return "LIST", parts[0] == bucket and (cache_prefix.startswith(prefix) or prefix.startswith(cache_prefix))
+        # directory or lies inside it; unless it asks for one key at most (a check that the
+        # bucket and the root answer, as ikgen makes at open).
+        covers = cache_prefix.startswith(prefix) and params.get("max-keys") not in ("0", "1")
+        return "LIST", parts[0] == bucket and (covers or prefix.startswith(cache_prefix))
     about = parts[0] == bucket and key.startswith(cache_prefix)
     if method == "POST" and "delete" in params:
         return "DELETE", about
