@@ -11,7 +11,18 @@
 #   no-op, scaling  the same layout at 100,000 and 1,000,000 sources (--noop-large), each source
 #          a hard link to one of 100 16x16 JPEGs, with one spec of an 8x8 output, all present:
 #          the same config at both sizes, to show time per 1,000 sources and peak RSS
+#   S3     2,000 320x240 JPEG sources (made with PIL, the same bytes every time) in a bucket of a
+#          local Ceph radosgw (tests/servers/servers.py, beast frontend with tcp_nodelay=1), under
+#          media/photos/dNN/iNNN.jpg, 100 per directory; the same files on local disk
 # Specs: ResizeToFill 100x100, ResizeToFit 400x400, ResizeToFit 1600x1600, all JPEG quality 85.
+#
+# S3 section: django-imagekit + django-storages' S3Boto3Storage (bench/django_project with
+# benchsite.settings_s3) against ikgen on the same bucket: cold and no-op runs, wall time and
+# requests by kind, counted in radosgw's request log between two marker requests (and by
+# ikgen's --stats and botocore's event hooks). django-imagekit runs once (a cold run takes
+# minutes); ikgen --runs times: cold (fresh cache prefix and state), no-op just_in_time, no-op
+# optimistic, local-disk cold on the same files, one process -j 3 and three shards -j 1 at once.
+# The servers are started once for the section and stopped by PID at its end, also on failure.
 #
 # Every tool of a corpus runs --runs times, interleaved (one run of each tool per round, the
 # order rotated each round), from an empty output directory, timed with /usr/bin/time -v.
@@ -22,7 +33,7 @@
 #
 # Options:
 #   --runs N            timed runs per tool (default 3; 1 with --quick)
-#   --quick             smoke test: 6 wallpapers, 2,000 no-op sources, 1 run; writes
+#   --quick             smoke test: 6 wallpapers, 2,000 no-op sources, 200 S3 sources, 1 run; writes
 #                       WORK/RESULTS.quick.md instead of bench/RESULTS.md
 #   --files N           at most N wallpapers (default 45)
 #   --min-width PX      wallpapers at least PX wide (default 4096)
@@ -36,7 +47,14 @@
 #                       leave the CPUs idle (under 10 % busy over 2 s); default 0: don't wait
 #   --skip-mixed        leave out the mixed corpus
 #   --skip-noop         leave out the no-op tree
-#   --skip-django       leave out django-imagekit (the slowest peer)
+#   --skip-django       leave out django-imagekit (the slowest peer), in the S3 section too
+#   --skip-s3           leave out the S3 section
+#   --only-s3           run the S3 section alone (no JPEG, mixed or no-op corpus)
+#   --s3-sources N      sources of the S3 corpus (default 2000; 200 with --quick)
+#   --servers-py PATH   the servers script (default tests/servers/servers.py)
+#   --django-storages DIR  a django-storages source tree whose storages/ package goes first on
+#                       django-imagekit's PYTHONPATH: for a python3-django-storages without
+#                       storages/backends/s3boto3.py
 #   --ikgen PATH        benchmark this binary instead of building build/ikgen
 #   --ikgen-label TEXT  how RESULTS.md describes that binary (e.g. "built from commit abc1234")
 #   --work DIR          work directory (default build/bench-work, ignored by git)
@@ -44,13 +62,17 @@
 #   -h, --help
 #
 # Needs root (or sudo) only to install missing Debian packages. Uses Debian's /usr/bin/python3
-# (python3-django, python3-django-imagekit, python3-pil), whatever `python3` is on PATH.
+# (python3-django, python3-django-imagekit, python3-pil; for S3 python3-boto3 and
+# python3-django-storages), whatever `python3` is on PATH.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY=/usr/bin/python3
 HELPER=$ROOT/bench/bench_helper.py
 DJANGO_PROJECT=$ROOT/bench/django_project
+S3_HELPER=$ROOT/bench/s3_helper.py
+SERVERS_PY=$ROOT/tests/servers/servers.py
+DJANGO_STORAGES=
 
 RUNS=
 QUICK=0
@@ -63,6 +85,9 @@ SKIP_MIXED=0
 WAIT_IDLE=0
 SKIP_NOOP=0
 SKIP_DJANGO=0
+SKIP_S3=0
+ONLY_S3=0
+S3_SOURCES=
 IKGEN=
 IKGEN_LABEL=
 WORK=$ROOT/build/bench-work
@@ -92,6 +117,11 @@ while [ $# -gt 0 ]; do
     --skip-mixed) SKIP_MIXED=1; shift ;;
     --skip-noop) SKIP_NOOP=1; shift ;;
     --skip-django) SKIP_DJANGO=1; shift ;;
+    --skip-s3) SKIP_S3=1; shift ;;
+    --only-s3) ONLY_S3=1; shift ;;
+    --s3-sources) need_value "$@"; positive_int "$1" "$2"; S3_SOURCES=$2; shift 2 ;;
+    --servers-py) need_value "$@"; SERVERS_PY=$2; shift 2 ;;
+    --django-storages) need_value "$@"; DJANGO_STORAGES=$(cd "$2" && pwd) || die "--django-storages: no directory '$2'"; shift 2 ;;
     --ikgen) need_value "$@"; IKGEN=$2; shift 2 ;;
     --ikgen-label) need_value "$@"; IKGEN_LABEL=$2; shift 2 ;;
     --work) need_value "$@"; WORK=$2; shift 2 ;;
@@ -103,15 +133,23 @@ done
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
 if [ "$QUICK" = 1 ]; then
-  : "${RUNS:=1}" "${MAX_FILES:=6}" "${NOOP_SOURCES:=2000}" "${NOOP_SMALL:=2000}" "${NOOP_LARGE:=20000}"
+  : "${RUNS:=1}" "${MAX_FILES:=6}" "${NOOP_SOURCES:=2000}" "${NOOP_SMALL:=2000}" "${NOOP_LARGE:=20000}" "${S3_SOURCES:=200}"
   : "${RESULTS:=$WORK/RESULTS.quick.md}"
 fi
-: "${RUNS:=3}" "${MAX_FILES:=45}" "${NOOP_SOURCES:=100000}" "${NOOP_SMALL:=100000}" "${NOOP_LARGE:=1000000}"
+: "${RUNS:=3}" "${MAX_FILES:=45}" "${NOOP_SOURCES:=100000}" "${NOOP_SMALL:=100000}" "${NOOP_LARGE:=1000000}" "${S3_SOURCES:=2000}"
+if [ "$ONLY_S3" = 1 ]; then
+  [ "$SKIP_S3" = 1 ] && die "--only-s3 and --skip-s3 leave nothing to run"
+  SKIP_MIXED=1 SKIP_NOOP=1
+fi
 : "${RESULTS:=$ROOT/bench/RESULTS.md}"
 
 # --- packages --------------------------------------------------------------------------------
 packages=(plasma-workspace-wallpapers gnome-backgrounds libvips-tools imagemagick libjpeg-turbo-progs
           python3-django python3-django-imagekit python3-pil time)
+# The S3 section: radosgw and its cluster (and PostgreSQL, which servers.py starts too), boto3
+# for the corpus upload, django-storages for django-imagekit.
+[ "$SKIP_S3" = 1 ] || packages+=(radosgw ceph-mon ceph-osd python3-rados postgresql python3-boto3
+                                 python3-django-storages)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
@@ -130,6 +168,13 @@ done
 [ -x /usr/bin/time ] || die "/usr/bin/time (package 'time') is missing"
 "$PY" -c 'import django, pilkit, PIL, importlib.util as u; assert u.find_spec("imagekit")' 2>/dev/null \
   || die "$PY cannot import django, imagekit, pilkit and PIL (Debian packages python3-django, python3-django-imagekit, python3-pil)"
+if [ "$SKIP_S3" = 0 ]; then
+  [ -f "$SERVERS_PY" ] || die "no servers script at $SERVERS_PY (--servers-py PATH names another)"
+  "$PY" -c 'import boto3' 2>/dev/null || die "$PY cannot import boto3 (Debian package python3-boto3)"
+  if [ "$SKIP_DJANGO" = 0 ] && ! PYTHONPATH=$DJANGO_STORAGES "$PY" -c 'import storages.backends.s3boto3' 2>/dev/null; then
+    die "$PY cannot import storages.backends.s3boto3 (django-storages' S3Boto3Storage)$([ -n "$DJANGO_STORAGES" ] && echo " from $DJANGO_STORAGES"): install python3-django-storages, or give a django-storages source tree with --django-storages DIR, or --skip-django"
+  fi
+fi
 
 # --- ikgen -----------------------------------------------------------------------------------
 if [ -z "$IKGEN" ]; then
@@ -152,19 +197,23 @@ IKGEN_VERSION=$("$IKGEN" --version 2>&1 | head -n 1)
 say "using $IKGEN ($IKGEN_VERSION)"
 
 # --- corpora ---------------------------------------------------------------------------------
-say "preparing the corpora in $WORK (wallpapers >= ${MIN_WIDTH} px wide, at most $MAX_FILES)"
-"$PY" "$HELPER" corpus "$WORK" --min-width "$MIN_WIDTH" --max-files "$MAX_FILES" >"$WORK/corpus.txt"
-cat "$WORK/corpus.txt" >&2
 JPEG_ROOT=$WORK/corpus-jpeg
 MIXED_ROOT=$WORK/corpus-mixed
-NFILES=$(find "$JPEG_ROOT/photos" -type f | wc -l)
-[ "$NFILES" -gt 0 ] || die "the JPEG corpus is empty"
+NFILES=0
+: >"$WORK/corpus.txt"
+if [ "$ONLY_S3" = 0 ]; then
+  say "preparing the corpora in $WORK (wallpapers >= ${MIN_WIDTH} px wide, at most $MAX_FILES)"
+  "$PY" "$HELPER" corpus "$WORK" --min-width "$MIN_WIDTH" --max-files "$MAX_FILES" >"$WORK/corpus.txt"
+  cat "$WORK/corpus.txt" >&2
+  NFILES=$(find "$JPEG_ROOT/photos" -type f | wc -l)
+  [ "$NFILES" -gt 0 ] || die "the JPEG corpus is empty"
+fi
 
-write_specs() { # ROOT INCLUDE_GLOBS UPSCALE_LINE -> YAML on stdout
+write_specs() { # ROOT INCLUDE_GLOBS UPSCALE_LINE [STORAGE_KEYS [CACHE_KEYS]] -> YAML on stdout
   cat <<EOF
 # Written by scripts/bench.sh.
-storage: {root: "$1"}
-cache: {dir: CACHE/images}
+storage: {root: "$1"${4:-}}
+cache: {dir: CACHE/images${5:-}}
 specs:
   - id: "bench:fill100"
     processors: [{ResizeToFill: {width: 100, height: 100$3}}]
@@ -359,16 +408,20 @@ PEERS=(ikgen vips magick)
 [ "$SKIP_DJANGO" = 1 ] || PEERS+=(django)
 
 # --- JPEG corpus -----------------------------------------------------------------------------
-say "JPEG corpus: $NFILES files; warm-up run of ikgen (untimed) to learn its decode scales"
-warm_cache "$JPEG_ROOT/photos"
-rm -rf "$JPEG_ROOT/CACHE"
-"$IKGEN" generateimages -v -c "$WORK/jpeg.yaml" >"$WORK/ikgen-warmup.out" \
-  || die "ikgen failed on the JPEG corpus (output: $WORK/ikgen-warmup.out)"
-"$PY" "$HELPER" scales "$WORK/ikgen-warmup.out" "$JPEG_ROOT" >"$WORK/scales.tsv" 2>"$WORK/scales.note"
-SCALES_NOTE=$(cat "$WORK/scales.note")
-SCALES_USED=$(cut -f1 "$WORK/scales.tsv" | sort | uniq -c | awk '{ printf "%s%s for %d file%s", sep, $2, $1, ($1 == 1 ? "" : "s"); sep = ", " }')
-say "decode floor: $SCALES_NOTE; djpeg -scale $SCALES_USED"
-run_rounds jpeg "${PEERS[@]}" floor
+SCALES_NOTE=
+SCALES_USED=
+if [ "$ONLY_S3" = 0 ]; then
+  say "JPEG corpus: $NFILES files; warm-up run of ikgen (untimed) to learn its decode scales"
+  warm_cache "$JPEG_ROOT/photos"
+  rm -rf "$JPEG_ROOT/CACHE"
+  "$IKGEN" generateimages -v -c "$WORK/jpeg.yaml" >"$WORK/ikgen-warmup.out" \
+    || die "ikgen failed on the JPEG corpus (output: $WORK/ikgen-warmup.out)"
+  "$PY" "$HELPER" scales "$WORK/ikgen-warmup.out" "$JPEG_ROOT" >"$WORK/scales.tsv" 2>"$WORK/scales.note"
+  SCALES_NOTE=$(cat "$WORK/scales.note")
+  SCALES_USED=$(cut -f1 "$WORK/scales.tsv" | sort | uniq -c | awk '{ printf "%s%s for %d file%s", sep, $2, $1, ($1 == 1 ? "" : "s"); sep = ", " }')
+  say "decode floor: $SCALES_NOTE; djpeg -scale $SCALES_USED"
+  run_rounds jpeg "${PEERS[@]}" floor
+fi
 
 # --- mixed corpus ----------------------------------------------------------------------------
 if [ "$SKIP_MIXED" = 0 ]; then
@@ -469,6 +522,186 @@ if [ "$SKIP_NOOP" = 0 ]; then
   fi
 fi
 
+# --- S3 ---------------------------------------------------------------------------------------
+# The servers (radosgw and PostgreSQL, from servers.py) run only during this section; the EXIT
+# trap stops them by the PIDs servers.py wrote, whether the section ends well or dies.
+S3_SERVERS=$WORK/s3-servers
+S3_RUNNING=0
+S3_BUCKET=bench
+S3_PREFIX=media/          # the storage root inside the bucket (django-storages' AWS_LOCATION)
+S3_CACHE=CACHE/images
+S3_CORPUS=$WORK/s3-corpus-$S3_SOURCES
+S3_STATE=$WORK/s3-state   # ikgen's state (cache.state) for the S3 runs
+
+s3_stop_servers() {
+  if [ "$S3_RUNNING" = 1 ]; then
+    S3_RUNNING=0
+    say "[s3] stopping the servers"
+    "$PY" "$SERVERS_PY" stop "$S3_SERVERS" >&2 || true
+  fi
+}
+
+s3_env() { sed -n "s/^$1=//p" "$S3_SERVERS/servers.env"; }
+
+s3_mark() { "$PY" "$SERVERS_PY" log-mark "$S3_SERVERS" || die "servers.py log-mark failed"; }
+
+s3_clear() { # empties the cache prefix and ikgen's states: the next run is cold
+  "$PY" "$S3_HELPER" delete-prefix "$S3_SERVERS/servers.env" "$S3_BUCKET" "$S3_PREFIX${S3_CACHE%%/*}/" >/dev/null \
+    || die "could not empty s3://$S3_BUCKET/$S3_PREFIX${S3_CACHE%%/*}/"
+  rm -rf "$S3_STATE" "$S3_CORPUS/${S3_CACHE%%/*}"
+  mkdir -p "$S3_STATE"
+}
+
+s3_listed() { # number of keys under the cache prefix
+  "$PY" "$S3_HELPER" list-count "$S3_SERVERS/servers.env" "$S3_BUCKET" "$S3_PREFIX$S3_CACHE/" | cut -d' ' -f1
+}
+
+# s3_timed TOOL RUN CMD...: `timed`, between two marker requests in radosgw's log (just outside
+# the timing) that s3_record counts the requests between.
+s3_timed() {
+  local tool=$1 run=$2
+  shift 2
+  rm -f "$WORK/boto.json"
+  S3_LAST_M0=$(s3_mark)
+  timed s3 "$tool" "$run" "$@"
+  S3_LAST_M1=$(s3_mark)
+}
+# s3_record TOOL RUN [s3_helper count options]: the requests of the last s3_timed run, by kind,
+# with ikgen's --stats or botocore's counts, as one JSON line of s3.tsv.
+s3_record() {
+  local tool=$1 run=$2 json
+  shift 2
+  json=$("$PY" "$S3_HELPER" count "$S3_RGW_LOG" "$S3_LAST_M0" "$S3_LAST_M1" "$S3_BUCKET" "$S3_PREFIX" "$S3_CACHE" "$@") \
+    || die "counting the requests of $tool failed"
+  printf '%s\t%s\t%s\n' "$tool" "$run" "$json" >>"$META/s3.tsv"
+  say "[s3]   requests: $json"
+}
+
+s3_expect_listed() { # N WHAT
+  local listed
+  listed=$(s3_listed)
+  [ "$listed" -eq "$1" ] || die "$2: $listed keys under s3://$S3_BUCKET/$S3_PREFIX$S3_CACHE/, expected $1"
+}
+
+# s3_shards OUT IKGEN_CMD...: shards 0/3, 1/3 and 2/3 of IKGEN_CMD at once, each writing OUT.K.out
+# and OUT.K.err; fails if any fails.
+s3_shards() {
+  local out=$1 k rc=0 pids=()
+  shift
+  for k in 0 1 2; do
+    "$@" --shard "$k/3" >"$out.$k.out" 2>"$out.$k.err" &
+    pids+=($!)
+  done
+  for k in 0 1 2; do wait "${pids[$k]}" || rc=1; done
+  return $rc
+}
+export -f s3_shards
+
+s3_expect_shards() { # OUT EXPECTED: the three shards' summaries add up to EXPECTED generated
+  local generated
+  generated=$(cat "$1".[012].out | sed -n 's/^generated \([0-9]*\), already present [0-9]*, failed 0 in .*/\1/p' \
+    | awk '{ n += $1; k++ } END { print (k == 3 ? n : -1) }')
+  [ "$generated" = "$2" ] || die "the three shards generated $generated files (or a shard failed some), expected $2: $(tail -q -n 1 "$1".[012].out | tr '\n' ' ')"
+}
+
+s3_section() {
+  local expected=$((3 * S3_SOURCES)) endpoint region r failed ikgen_s3 django_env
+  mkdir -p "$S3_SERVERS"
+  say "[s3] starting radosgw and PostgreSQL in $S3_SERVERS ($SERVERS_PY)"
+  S3_RUNNING=1
+  "$PY" "$SERVERS_PY" start "$S3_SERVERS" >&2 || die "servers.py start failed"
+  endpoint=$(s3_env IKGEN_S3_ENDPOINT)
+  region=$(s3_env IKGEN_S3_REGION)
+  S3_RGW_LOG=$(s3_env IKGEN_RGW_LOG)
+  S3_FRONTEND=$(sed -n 's/^rgw frontends = //p' "$S3_SERVERS/ceph.conf")
+  [[ $S3_FRONTEND == *tcp_nodelay=1* ]] \
+    || say "warning: radosgw's frontend is '$S3_FRONTEND', without tcp_nodelay=1: small GETs wait ~40 ms (Nagle)"
+  "$PY" "$SERVERS_PY" bucket "$S3_SERVERS" "$S3_BUCKET" || die "could not create the bucket $S3_BUCKET"
+
+  say "[s3] corpus: $S3_SOURCES 320x240 JPEGs in $S3_CORPUS, uploaded to s3://$S3_BUCKET/${S3_PREFIX}photos/"
+  "$PY" "$S3_HELPER" corpus "$S3_CORPUS" --sources "$S3_SOURCES" || die "writing the S3 corpus failed"
+  "$PY" "$S3_HELPER" upload "$S3_SERVERS/servers.env" "$S3_BUCKET" "$S3_PREFIX" "$S3_CORPUS" >&2 \
+    || die "uploading the S3 corpus failed"
+  S3_CORPUS_MB=$(du -sm --apparent-size "$S3_CORPUS/photos" | cut -f1)
+  warm_cache "$S3_CORPUS/photos"
+
+  write_specs "s3://$S3_BUCKET/${S3_PREFIX%/}" '"photos/**/*.jpg"' '' \
+    ", s3: {endpoint: \"$endpoint\", region: \"$region\", addressing: path}" \
+    ", state: \"$S3_STATE/ikgen.sqlite\"" >"$WORK/s3.yaml"
+  write_specs "$S3_CORPUS" '"photos/**/*.jpg"' '' >"$WORK/s3-local.yaml"
+  # The servers' throwaway keys, for ikgen and boto3 alike (exported, so that no command line
+  # shows them).
+  AWS_ACCESS_KEY_ID=$(s3_env IKGEN_S3_ACCESS_KEY)
+  AWS_SECRET_ACCESS_KEY=$(s3_env IKGEN_S3_SECRET_KEY)
+  export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+  ikgen_s3=("$IKGEN" generateimages -q --stats)
+  wait_idle
+
+  if [ "$SKIP_DJANGO" = 0 ]; then
+    django_env=(env "IKBENCH_S3_ENDPOINT=$endpoint" "IKBENCH_S3_BUCKET=$S3_BUCKET" "IKBENCH_S3_LOCATION=${S3_PREFIX%/}"
+                "IKBENCH_S3_REGION=$region" "IKBENCH_BOTO_COUNTS=$WORK/boto.json"
+                "PYTHONPATH=$DJANGO_PROJECT${DJANGO_STORAGES:+:$DJANGO_STORAGES}" DJANGO_SETTINGS_MODULE=benchsite.settings_s3
+                "$PY" -m django generateimages bench)
+    s3_clear
+    say "[s3] django-imagekit, cold (one run: it takes minutes)"
+    s3_timed django-cold 1 "${django_env[@]}"
+    # imagekit #391: the storage closes the content after the PUT, so every output is reported
+    # "Failed ... closed file" although it was written: count the lines, check the bucket.
+    failed=$(grep -c 'Failed' "$WORK/last.out" || true)
+    s3_expect_listed "$expected" "django-imagekit's cold run"
+    s3_record django-cold 1 --boto "$WORK/boto.json" --set "outputs=$expected" --set "failed_lines=$failed" --set "listed=$expected"
+    say "[s3] django-imagekit, no-op (a fresh process, every output present)"
+    s3_timed django-noop 1 "${django_env[@]}"
+    failed=$(grep -c 'Failed' "$WORK/last.out" || true)
+    s3_expect_listed "$expected" "django-imagekit's no-op run"
+    s3_record django-noop 1 --boto "$WORK/boto.json" --set "outputs=$expected" --set "failed_lines=$failed" --set "listed=$expected"
+  fi
+
+  for ((r = 1; r <= RUNS; r++)); do
+    say "[s3] ikgen, round $r of $RUNS"
+    s3_clear
+    s3_timed ikgen-cold "$r" "${ikgen_s3[@]}" -c "$WORK/s3.yaml"
+    expect_summary "$expected" 0
+    s3_expect_listed "$expected" "ikgen's cold run"
+    s3_record ikgen-cold "$r" --ikgen-stats "$WORK/last.err" --set "outputs=$expected"
+    s3_timed ikgen-noop-jit "$r" "${ikgen_s3[@]}" --strategy just_in_time -c "$WORK/s3.yaml"
+    expect_summary 0 "$expected"
+    s3_record ikgen-noop-jit "$r" --ikgen-stats "$WORK/last.err" --set "outputs=$expected" --set "sources=$S3_SOURCES"
+    s3_timed ikgen-noop-opt "$r" "${ikgen_s3[@]}" --strategy optimistic -c "$WORK/s3.yaml"
+    expect_summary 0 "$expected"
+    s3_record ikgen-noop-opt "$r" --ikgen-stats "$WORK/last.err" --set "outputs=$expected" --set "sources=$S3_SOURCES"
+
+    s3_clear
+    sync
+    timed s3 ikgen-local "$r" "$IKGEN" generateimages -q -c "$WORK/s3-local.yaml"
+    expect_summary "$expected" 0
+
+    s3_clear
+    s3_timed ikgen-j3 "$r" "${ikgen_s3[@]}" -j 3 -c "$WORK/s3.yaml"
+    expect_summary "$expected" 0
+    s3_expect_listed "$expected" "ikgen -j 3"
+    s3_record ikgen-j3 "$r" --ikgen-stats "$WORK/last.err" --set "outputs=$expected"
+
+    s3_clear
+    s3_timed ikgen-shards "$r" bash -c 's3_shards "$@"' _ "$WORK/shard" "${ikgen_s3[@]}" -j 1 -c "$WORK/s3.yaml"
+    s3_expect_shards "$WORK/shard" "$expected"
+    s3_expect_listed "$expected" "ikgen's three shards"
+    s3_record ikgen-shards "$r" --ikgen-stats "$WORK/shard.0.err" --ikgen-stats "$WORK/shard.1.err" \
+      --ikgen-stats "$WORK/shard.2.err" --set "outputs=$expected"
+  done
+  s3_clear
+  printf 'sources\t%s\nbucket_mb\t%s\nfrontend\t%s\n' "$S3_SOURCES" "$S3_CORPUS_MB" "$S3_FRONTEND" >"$META/s3_info.tsv"
+  s3_stop_servers
+}
+
+: >"$META/s3.tsv"
+rm -f "$META/s3_info.tsv"
+if [ "$SKIP_S3" = 0 ]; then
+  trap s3_stop_servers EXIT
+  trap 's3_stop_servers; exit 130' INT TERM
+  s3_section
+fi
+
 # --- report ----------------------------------------------------------------------------------
 {
   printf 'CPU\t%s x %s\n' "$(nproc)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
@@ -485,11 +718,16 @@ fi
   printf 'django-imagekit\t%s\n' "$("$PY" -c 'import django, PIL, pilkit.pkgmeta as p, sys, os, runpy, importlib.util as u
 m = runpy.run_path(os.path.join(u.find_spec("imagekit").submodule_search_locations[0], "pkgmeta.py"))
 print("%s (Django %s, pilkit %s, Pillow %s, Python %s)" % (m["__version__"], django.get_version(), p.__version__, PIL.__version__, sys.version.split()[0]))' 2>/dev/null || echo unknown)"
+  if [ "$SKIP_S3" = 0 ]; then
+    printf 'radosgw\t%s\n' "$(radosgw --version 2>/dev/null | head -n 1)"
+    printf 'boto3\t%s\n' "$("$PY" -c 'import boto3, botocore; print(boto3.__version__, "(botocore %s)" % botocore.__version__)' 2>/dev/null || echo unknown)"
+    [ "$SKIP_DJANGO" = 1 ] || printf 'django-storages\t%s\n' "$(PYTHONPATH=$DJANGO_STORAGES "$PY" -c 'import storages, os; print(storages.__version__, "from", os.path.dirname(os.path.dirname(storages.__file__)))' 2>/dev/null || echo unknown)"
+  fi
 } >"$META/machine.tsv"
 
 {
   cat "$WORK/corpus.txt"
-  if [ "$NFILES" -lt 45 ] && [ "$QUICK" = 0 ] && [ "$MAX_FILES" -ge 45 ]; then
+  if [ "$ONLY_S3" = 0 ] && [ "$NFILES" -lt 45 ] && [ "$QUICK" = 0 ] && [ "$MAX_FILES" -ge 45 ]; then
     echo "The issue's corpus had 45 files; Debian 12's packages ship only $NFILES distinct wallpapers of ${MIN_WIDTH} px or wider (\`--min-width\` widens the selection)."
   fi
   echo "Specs: ResizeToFill 100×100, ResizeToFit 400×400, ResizeToFit 1600×1600, all JPEG quality 85 (3 outputs per source)."
@@ -498,6 +736,9 @@ print("%s (Django %s, pilkit %s, Pillow %s, Python %s)" % (m["__version__"], dja
     if [ "$NOOP_LARGE" -gt 0 ]; then
       echo "no-op scaling trees: $NOOP_SMALL and $NOOP_LARGE sources laid out the same way (directories of 100), each a name of its own hard-linked to one of 100 16×16 JPEGs (so that writing the tree takes seconds), one spec (\`bench:tiny\`: ResizeToFill 8×8, JPEG quality 85, namer \`source_name_dot_hash\`), all outputs present, generated by ikgen once and reused by later bench runs."
     fi
+  fi
+  if [ "$SKIP_S3" = 0 ]; then
+    echo "S3: $S3_SOURCES 320×240 JPEG sources made with PIL (smooth colour blobs over a gradient, quality 90, the same bytes every run), $(( (S3_SOURCES + 99) / 100 )) directories of 100 under \`media/photos/\` in a bucket of a local radosgw (a single-node Ceph cluster, memstore OSD, started by servers.py for the section); the same files on local disk for the local-disk row."
   fi
 } | sed 's/\t/ /g' >"$META/corpora.tsv"
 
@@ -516,6 +757,14 @@ for section in noop noop-small noop-large; do
   how "$section" find-src "\`find ROOT/photos -type f -printf '%T@ %s %p\\n' >/dev/null\` over the sources only: it walks and stats every source, all that a run trusting its state must do. This is the reference of the no-op targets."
 done
 how noop find "the same \`find\` over the whole storage root: the sources and the outputs, which a run that trusts its state never touches; for comparison (earlier results used it as the reference)."
+how s3 django-cold "\`/usr/bin/python3 -m django generateimages bench\` with \`DJANGO_SETTINGS_MODULE=benchsite.settings_s3\`: \`DEFAULT_FILE_STORAGE\` and \`IMAGEKIT_DEFAULT_FILE_STORAGE\` are \`storages.backends.s3boto3.S3Boto3Storage\` (path addressing, \`AWS_LOCATION=media\`), JustInTime strategy, Simple backend, Django's local-memory cache (nothing shared between runs: the cron case); the sources listed with the storage's \`listdir\` (per spec, one LIST per directory) and opened with \`storage.open\`, as an ImageFieldFile is; from an empty cache prefix; one run."
+how s3 django-noop "the same command again at once, in a fresh process, every output present; one run."
+how s3 ikgen-cold "\`ikgen generateimages -q --stats -c s3.yaml\` (all cores), \`storage: {root: \"s3://bench/media\", s3: {endpoint, region, addressing: path}}\`, \`cache.state\` a local SQLite file; before each run the cache prefix is emptied and the state deleted."
+how s3 ikgen-noop-jit "\`--strategy just_in_time\` right after the cold run: every output present and recorded in the state."
+how s3 ikgen-noop-opt "\`--strategy optimistic\` after that: the same, and the storage should not be asked about outputs."
+how s3 ikgen-local "\`ikgen generateimages -q\` (all cores) over the same files on local disk (page cache warm), from an empty cache directory: the reference of the 80% target."
+how s3 ikgen-j3 "one process \`-j 3\` on S3, cold: the reference of the shard target, with as many worker threads as the three shards together (the machine has $(nproc) cores)."
+how s3 ikgen-shards "\`--shard 0/3\`, \`1/3\` and \`2/3\`, each \`-j 1\`, started at once on the same bucket and state file, cold; wall time until the last one ends."
 note "Before every timed run the tool's outputs are deleted and \`sync\` is run, outside the timing; the corpora are read once beforehand, so every run reads its sources from the page cache. Wall time is measured around \`/usr/bin/time -v\`."
 
 mkdir -p "$(dirname "$RESULTS")"

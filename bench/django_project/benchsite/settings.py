@@ -16,7 +16,7 @@ ALLOWED_HOSTS = []
 DATABASES = {}
 INSTALLED_APPS = ["imagekit", "benchapp"]
 
-MEDIA_ROOT = os.environ["IKBENCH_MEDIA_ROOT"]
+MEDIA_ROOT = os.environ.get("IKBENCH_MEDIA_ROOT", "")  # settings_s3 needs none
 MEDIA_URL = "/media/"
 IMAGEKIT_CACHEFILE_DIR = "CACHE/images"
 # django-imagekit's defaults, spelled out: source_name_as_path names, Simple backend,
