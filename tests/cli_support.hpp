@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <fcntl.h>
 #include <fstream>
 #include <map>
@@ -38,18 +39,42 @@ inline std::string shell_quote(const std::string& text) {
   return out + "'";
 }
 
-// Runs `ikgen ARGS` with `dir` as the working directory.
-inline Outcome run_ikgen(const TempDir& dir, const std::string& args) {
-  const std::string command = "cd " + shell_quote(dir.path().string()) + " && " + shell_quote(IKGEN_BINARY) + " " + args +
-                              " >.ikgen-stdout 2>.ikgen-stderr";
+// Runs `ikgen ARGS` with `dir` as the working directory; `prefix` goes before the binary (an
+// `env ...` command). Several may run at once: each call has output files of its own.
+inline Outcome run_ikgen(const TempDir& dir, const std::string& args, const std::string& prefix = "") {
+  static std::atomic<int> calls{0};
+  const std::string tag = std::to_string(++calls);
+  const std::string out = ".ikgen-stdout-" + tag;
+  const std::string err = ".ikgen-stderr-" + tag;
+  const std::string command = "cd " + shell_quote(dir.path().string()) + " && " + prefix + " " + shell_quote(IKGEN_BINARY) +
+                              " " + args + " >" + out + " 2>" + err;
   const int raw = std::system(command.c_str());
   Outcome outcome;
   outcome.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  outcome.out = read_text(dir / ".ikgen-stdout");
-  outcome.err = read_text(dir / ".ikgen-stderr");
-  fs::remove(dir / ".ikgen-stdout");
-  fs::remove(dir / ".ikgen-stderr");
+  outcome.out = read_text(dir / out);
+  outcome.err = read_text(dir / err);
+  fs::remove(dir / out);
+  fs::remove(dir / err);
   return outcome;
+}
+
+// How many times `what` occurs in `text`.
+inline std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t count = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++count;
+  return count;
+}
+
+// The files a verbose run lists as generated ("generated <file> (WxH) from <source> at 1/N").
+inline std::vector<std::string> generated_files(const std::string& out) {
+  std::vector<std::string> files;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    const std::size_t size = line.find(" (");
+    if (line.rfind("generated ", 0) != 0 || size == std::string::npos || line.find(") from ") == std::string::npos) continue;
+    files.push_back(line.substr(10, size - 10));
+  }
+  return files;
 }
 
 // Every file under `root` (relative name -> size), to see exactly what a run changed.

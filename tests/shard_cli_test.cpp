@@ -16,32 +16,6 @@ using namespace ikgen::test;
 
 namespace {
 
-// Runs `ikgen ARGS` in `dir`, its output in files of its own (several run at once).
-Outcome run_named(const TempDir& dir, const std::string& args, const std::string& tag) {
-  const std::string out = ".out-" + tag;
-  const std::string err = ".err-" + tag;
-  const std::string command = "cd " + shell_quote(dir.path().string()) + " && " + shell_quote(IKGEN_BINARY) + " " + args +
-                              " >" + out + " 2>" + err;
-  const int raw = std::system(command.c_str());
-  Outcome outcome;
-  outcome.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  outcome.out = read_text(dir / out);
-  outcome.err = read_text(dir / err);
-  return outcome;
-}
-
-// The files a verbose run lists as generated ("generated <file> (WxH) from <source> at 1/N").
-std::vector<std::string> generated_files(const std::string& out) {
-  std::vector<std::string> files;
-  std::istringstream lines(out);
-  for (std::string line; std::getline(lines, line);) {
-    const std::size_t size = line.find(" (");
-    if (line.rfind("generated ", 0) != 0 || size == std::string::npos || line.find(") from ") == std::string::npos) continue;
-    files.push_back(line.substr(10, size - 10));
-  }
-  return files;
-}
-
 // A site of `count` small photos in a few directories.
 void add_photos(const TempDir& dir, int count) {
   for (int i = 0; i < count; ++i) {
@@ -90,7 +64,7 @@ TEST_CASE("shard: three shards at once generate every file exactly once") {
   std::vector<std::thread> threads;
   for (int k = 0; k < 3; ++k) {
     threads.emplace_back([&, k] {
-      runs[k] = run_named(site.dir, "generateimages -v -j 1 --shard " + std::to_string(k) + "/3", std::to_string(k));
+      runs[k] = run_ikgen(site.dir, "generateimages -v -j 1 --shard " + std::to_string(k) + "/3");
     });
   }
   for (std::thread& thread : threads) thread.join();

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <thread>
 
+#include "cli_support.hpp"
 #include "servers.hpp"
 #include "temp_dir.hpp"
 #include "test_images.hpp"
@@ -19,36 +20,10 @@ using ikgen::test::servers_detail::quote;
 
 namespace {
 
-struct Ran {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_all(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-Ran run_ikgen(const TempDir& dir, const std::string& args, const std::string& tag) {
-  const std::string command = "cd " + quote(dir.path().string()) + " && " + quote(IKGEN_BINARY) + " " + args + " >.out" +
-                              tag + " 2>.err" + tag;
-  const int raw = std::system(command.c_str());
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_all(dir / (".out" + tag)), read_all(dir / (".err" + tag))};
-}
-
-std::size_t files_under(const fs::path& root) {
+std::size_t count_files(const fs::path& root) {
   std::size_t count = 0;
   if (!fs::exists(root)) return 0;
   for (const auto& entry : fs::recursive_directory_iterator(root)) count += entry.is_regular_file() ? 1 : 0;
-  return count;
-}
-
-std::size_t count_of(const std::string& text, const std::string& what) {
-  std::size_t count = 0;
-  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++count;
   return count;
 }
 
@@ -70,12 +45,12 @@ source_groups:
     dir.write("media/photos/p" + std::to_string(i) + ".jpg", std::string(photo.begin(), photo.end()));
   }
   const fs::path cache = dir / "media/CACHE/images";
-  Ran during;
+  Outcome during;
   {
     // Commit after every chunk, so that some records are in before the server goes.
-    std::thread run([&] { during = run_ikgen(dir, "generateimages -j 1", "during"); });
+    std::thread run([&] { during = run_ikgen(dir, "generateimages -j 1"); });
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (files_under(cache) < 20 && std::chrono::steady_clock::now() < give_up) {
+    while (count_files(cache) < 20 && std::chrono::steady_clock::now() < give_up) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     {
@@ -88,11 +63,11 @@ source_groups:
   CHECK(count_of(during.err, "ikgen: error:") == 1);
   CHECK(during.err.find("lost the connection to the state database postgresql://") != std::string::npos);
   // Every file is whole: the next run records (adopts) what was written and generates the rest.
-  const Ran after = run_ikgen(dir, "generateimages", "after");
+  const Outcome after = run_ikgen(dir, "generateimages");
   CAPTURE(after.err);
   CHECK(after.status == 0);
-  CHECK(files_under(cache) == 120);
-  const Ran noop = run_ikgen(dir, "generateimages --stats", "noop");
+  CHECK(count_files(cache) == 120);
+  const Outcome noop = run_ikgen(dir, "generateimages --stats");
   CHECK(noop.out.find("generated 0, already present 120") != std::string::npos);
   CHECK(noop.err.find("storage calls: 0 stat, 0 read, 0 write") != std::string::npos);
 }

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli_support.hpp"
 #include "servers.hpp"
 #include "temp_dir.hpp"
 #include "test_images.hpp"
@@ -24,25 +25,6 @@ using namespace ikgen::test;
 using ikgen::test::servers_detail::quote;
 
 namespace {
-
-struct Ran {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_all(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::size_t count_of(const std::string& text, const std::string& what) {
-  std::size_t count = 0;
-  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++count;
-  return count;
-}
 
 // A site whose media live in a fresh bucket under "media/", with a local state file (or the
 // PostgreSQL database `state`).
@@ -99,21 +81,12 @@ struct S3Site {
     return found;
   }
 
-  // Runs ikgen with the server's credentials in the environment (`env` first: more or other).
-  Ran ikgen(const std::string& args, const std::string& env = "") const {
-    static std::atomic<int> calls{0}; // several may run at once: each has its own output files
-    const std::string tag = std::to_string(++calls);
+  // Runs ikgen with the server's credentials in the environment (`env` after them: more or other).
+  Outcome ikgen(const std::string& args, const std::string& env = "") const {
     const S3Server server = s3();
-    const std::string command = "cd " + quote(dir.path().string()) +
-                                " && env -u AWS_PROFILE -u AWS_SESSION_TOKEN AWS_ACCESS_KEY_ID=" + quote(server.access_key) +
-                                " AWS_SECRET_ACCESS_KEY=" + quote(server.secret_key) + " " + env + " " +
-                                quote(IKGEN_BINARY) + " " + args + " >.out" + tag + " 2>.err" + tag;
-    const int raw = std::system(command.c_str());
-    Ran ran;
-    ran.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    ran.out = read_all(dir / (".out" + tag));
-    ran.err = read_all(dir / (".err" + tag));
-    return ran;
+    return run_ikgen(dir, args,
+                     "env -u AWS_PROFILE -u AWS_SESSION_TOKEN AWS_ACCESS_KEY_ID=" + quote(server.access_key) +
+                         " AWS_SECRET_ACCESS_KEY=" + quote(server.secret_key) + " " + env);
   }
 };
 
@@ -127,7 +100,7 @@ std::map<std::string, Bytes> photos(int count, const std::string& dir = "photos/
 
 // The cache files a state knows, from `ikgen manifest` (one JSON object per line).
 std::set<std::string> recorded(const S3Site& site) {
-  const Ran manifest = site.ikgen("manifest --format csv");
+  const Outcome manifest = site.ikgen("manifest --format csv");
   REQUIRE(manifest.status == 0);
   std::set<std::string> files;
   std::istringstream lines(manifest.out);
@@ -151,7 +124,7 @@ TEST_CASE("s3: generate, no-op, changed source, deleted source with prune, and c
   site.upload(photos(20));
 
   RgwLogMark mark = rgw_log_mark();
-  const Ran cold = site.ikgen("generateimages --stats");
+  const Outcome cold = site.ikgen("generateimages --stats");
   RgwRequests requests = rgw_requests_since(mark, site.bucket);
   CAPTURE(cold.err);
   REQUIRE(cold.status == 0);
@@ -174,7 +147,7 @@ TEST_CASE("s3: generate, no-op, changed source, deleted source with prune, and c
 
   // No-op, just_in_time: listings only, no request per file.
   mark = rgw_log_mark();
-  const Ran again = site.ikgen("generateimages --strategy just_in_time --stats");
+  const Outcome again = site.ikgen("generateimages --strategy just_in_time --stats");
   requests = rgw_requests_since(mark, site.bucket);
   CHECK(again.status == 0);
   CHECK(again.out.find("generated 0, already present 60") != std::string::npos);
@@ -183,7 +156,7 @@ TEST_CASE("s3: generate, no-op, changed source, deleted source with prune, and c
 
   // No-op, optimistic with a warm state: nothing about outputs at all.
   mark = rgw_log_mark();
-  const Ran optimistic = site.ikgen("generateimages --strategy optimistic --stats");
+  const Outcome optimistic = site.ikgen("generateimages --strategy optimistic --stats");
   requests = rgw_requests_since(mark, site.bucket);
   CHECK(optimistic.status == 0);
   CHECK(requests.total() == requests.list);
@@ -191,12 +164,12 @@ TEST_CASE("s3: generate, no-op, changed source, deleted source with prune, and c
 
   // A changed source: its three outputs, nothing else.
   site.upload({{"photos/p3.jpg", encode_jpeg(make_photo(200, 50))}});
-  const Ran changed = site.ikgen("generateimages --strategy optimistic");
+  const Outcome changed = site.ikgen("generateimages --strategy optimistic");
   CHECK(changed.out.find("generated 3, already present 57") != std::string::npos);
 
   // A deleted source: check still passes (its files are there), prune removes them and their records.
   site.servers_helper("delete " + quote(site.bucket) + " media/photos/p7.jpg");
-  const Ran pruned = site.ikgen("prune --stats");
+  const Outcome pruned = site.ikgen("prune --stats");
   CAPTURE(pruned.err);
   CHECK(pruned.status == 0);
   CHECK(pruned.out.find("removed 3 files") != std::string::npos);
@@ -214,13 +187,13 @@ TEST_CASE("s3: names with spaces, Unicode, + and other characters that need enco
   std::map<std::string, Bytes> files;
   for (const std::string& name : names) files[name] = encode_jpeg(make_photo(64, 48));
   site.upload(files);
-  const Ran cold = site.ikgen("generateimages");
+  const Outcome cold = site.ikgen("generateimages");
   CAPTURE(cold.err);
   CHECK(cold.status == 0);
   CHECK(cold.out.find("generated 18, already present 0, failed 0") != std::string::npos);
   CHECK(site.keys().size() == 18);
   CHECK(recorded(site) == site.keys());
-  const Ran again = site.ikgen("generateimages --strategy just_in_time");
+  const Outcome again = site.ikgen("generateimages --strategy just_in_time");
   CHECK(again.out.find("generated 0, already present 18") != std::string::npos);
   CHECK(site.ikgen("check").status == 0);
 }
@@ -235,7 +208,7 @@ TEST_CASE("s3: more than 1000 sources and files, so that every listing pages") {
   const Bytes photo = encode_jpeg(make_photo(16, 16));
   for (int i = 0; i < 1100; ++i) files["photos/d" + std::to_string(i % 3) + "/p" + std::to_string(i) + ".jpg"] = photo;
   site.upload(files);
-  const Ran cold = site.ikgen("generateimages --stats");
+  const Outcome cold = site.ikgen("generateimages --stats");
   CAPTURE(cold.err);
   REQUIRE(cold.status == 0);
   CHECK(cold.out.find("generated 1100, already present 0") != std::string::npos);
@@ -243,7 +216,7 @@ TEST_CASE("s3: more than 1000 sources and files, so that every listing pages") {
   // A fresh state: every file is found by listing the cache prefix (2 pages), not asked about.
   fs::remove(site.dir / "state.sqlite");
   const RgwLogMark mark = rgw_log_mark();
-  const Ran adopted = site.ikgen("generateimages --strategy just_in_time");
+  const Outcome adopted = site.ikgen("generateimages --strategy just_in_time");
   const RgwRequests requests = rgw_requests_since(mark, site.bucket);
   CHECK(adopted.status == 0);
   CHECK(adopted.out.find("generated 0, already present 1100") != std::string::npos);
@@ -253,7 +226,7 @@ TEST_CASE("s3: more than 1000 sources and files, so that every listing pages") {
   // Each adopted file's header and end were read (ranged GETs): that is --verify's price, once.
   CHECK(requests.get <= 2 * 1100);
   const RgwLogMark mark2 = rgw_log_mark();
-  const Ran noop = site.ikgen("generateimages --strategy just_in_time");
+  const Outcome noop = site.ikgen("generateimages --strategy just_in_time");
   const RgwRequests noop_requests = rgw_requests_since(mark2, site.bucket);
   CHECK(noop.out.find("generated 0, already present 1100") != std::string::npos);
   CHECK(noop_requests.total() == noop_requests.list);
@@ -264,28 +237,28 @@ TEST_CASE("s3: wrong credentials, a missing bucket, an unreachable endpoint: one
   IKGEN_REQUIRE_SERVERS();
   S3Site site;
   site.upload(photos(30));
-  const Ran wrong = site.ikgen("generateimages", "AWS_SECRET_ACCESS_KEY=wrong-secret");
+  const Outcome wrong = site.ikgen("generateimages", "AWS_SECRET_ACCESS_KEY=wrong-secret");
   CAPTURE(wrong.err);
   CHECK(wrong.status == 3);
   CHECK(count_of(wrong.err, "error") == 1);
   CHECK(wrong.err.find("AWS_SECRET_ACCESS_KEY") != std::string::npos); // says where the credentials came from
   CHECK(site.keys().empty());
 
-  const Ran unknown_key = site.ikgen("check", "AWS_ACCESS_KEY_ID=NOSUCHKEY");
+  const Outcome unknown_key = site.ikgen("check", "AWS_ACCESS_KEY_ID=NOSUCHKEY");
   CHECK(unknown_key.status == 3);
   CHECK(count_of(unknown_key.err, "error") == 1);
 
   // No credentials anywhere.
-  const Ran none = site.ikgen("check", "env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_SHARED_CREDENTIALS_FILE=/nonexistent HOME=/nonexistent");
+  const Outcome none = site.ikgen("check", "env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_SHARED_CREDENTIALS_FILE=/nonexistent HOME=/nonexistent");
   CAPTURE(none.err);
   CHECK(none.status != 0);
   CHECK(none.err.find("credentials") != std::string::npos);
 
-  std::string text = read_all(site.dir / "ikgen.yaml");
+  std::string text = read_text(site.dir / "ikgen.yaml");
   const std::string root = "s3://" + site.bucket + "/";
   text.replace(text.find(root), root.size(), "s3://no-such-bucket-ikgen/");
   site.dir.write("ikgen.yaml", text);
-  const Ran missing = site.ikgen("generateimages");
+  const Outcome missing = site.ikgen("generateimages");
   CAPTURE(missing.err);
   CHECK(missing.status == 3);
   CHECK(count_of(missing.err, "error") == 1);
@@ -294,7 +267,7 @@ TEST_CASE("s3: wrong credentials, a missing bucket, an unreachable endpoint: one
   const std::string endpoint = s3().endpoint;
   text.replace(text.find(endpoint), endpoint.size(), "http://127.0.0.1:9");
   site.dir.write("ikgen.yaml", text);
-  const Ran unreachable = site.ikgen("generateimages");
+  const Outcome unreachable = site.ikgen("generateimages");
   CAPTURE(unreachable.err);
   CHECK(unreachable.status == 3);
   CHECK(count_of(unreachable.err, "error") == 1);
@@ -312,7 +285,7 @@ TEST_CASE("s3 outage: the server stopped mid-run gives per-file errors, records 
   for (int i = 0; i < 150; ++i) files["photos/p" + std::to_string(i) + ".jpg"] = encode_jpeg(make_photo(1600, 1200 + i));
   site.upload(files);
   // Stop radosgw once the run has stored its first files; start it again once the run has ended.
-  Ran during;
+  Outcome during;
   {
     std::thread run([&] { during = site.ikgen("generateimages -j 1"); });
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -333,7 +306,7 @@ TEST_CASE("s3 outage: the server stopped mid-run gives per-file errors, records 
   const std::set<std::string> stored = site.keys();
   for (const std::string& file : recorded(site)) CHECK_MESSAGE(stored.count(file) == 1, file);
   // The next run does the rest.
-  const Ran after = site.ikgen("generateimages");
+  const Outcome after = site.ikgen("generateimages");
   CAPTURE(after.err);
   CHECK(after.status == 0);
   CHECK(site.keys().size() == 150);
@@ -341,34 +314,18 @@ TEST_CASE("s3 outage: the server stopped mid-run gives per-file errors, records 
   CHECK(site.ikgen("check").status == 0);
 }
 
-namespace {
-
-// The files a verbose run lists as generated ("generated <file> (WxH) from <source> at 1/N").
-std::vector<std::string> generated_files(const std::string& out) {
-  std::vector<std::string> files;
-  std::istringstream lines(out);
-  for (std::string line; std::getline(lines, line);) {
-    const std::size_t size = line.find(" (");
-    if (line.rfind("generated ", 0) != 0 || size == std::string::npos || line.find(") from ") == std::string::npos) continue;
-    files.push_back(line.substr(10, size - 10));
-  }
-  return files;
-}
-
-} // namespace
-
 TEST_CASE("s3: three shards at once on one bucket and one PostgreSQL state generate every file once") {
   IKGEN_REQUIRE_SERVERS();
   S3Site site(fresh_database());
   site.upload(photos(90));
-  std::vector<Ran> runs(3);
+  std::vector<Outcome> runs(3);
   std::vector<std::thread> threads;
   for (int k = 0; k < 3; ++k) {
     threads.emplace_back([&, k] { runs[k] = site.ikgen("generateimages -v -j 1 --shard " + std::to_string(k) + "/3"); });
   }
   for (std::thread& thread : threads) thread.join();
   std::multiset<std::string> generated;
-  for (const Ran& run : runs) {
+  for (const Outcome& run : runs) {
     CAPTURE(run.err);
     CHECK(run.status == 0);
     CHECK(run.err.find("waiting") == std::string::npos);
@@ -382,7 +339,7 @@ TEST_CASE("s3: three shards at once on one bucket and one PostgreSQL state gener
   CHECK(recorded(site) == site.keys());
   // check and prune see every shard.
   CHECK(site.ikgen("check").status == 0);
-  const Ran pruned = site.ikgen("prune");
+  const Outcome pruned = site.ikgen("prune");
   CHECK(pruned.out.find("removed 0 files") != std::string::npos);
 }
 
@@ -393,17 +350,17 @@ TEST_CASE("s3: a shard killed mid-run finishes on its next run") {
   for (int i = 0; i < 120; ++i) files["photos/p" + std::to_string(i) + ".jpg"] = encode_jpeg(make_photo(1600, 1200 + i));
   site.upload(files);
   // Killed once its first outputs are stored (the kill is SIGKILL: nothing is cleaned up).
-  const Ran killed = site.ikgen("", "sh -c " + quote("\"$0\" generateimages -v -j 1 --shard 1/2 >.killed & pid=$!; "
+  const Outcome killed = site.ikgen("", "sh -c " + quote("\"$0\" generateimages -v -j 1 --shard 1/2 >.killed & pid=$!; "
                                                       "while ! grep -q generated .killed; do sleep 0.05; done; kill -9 $pid; wait $pid") + " ");
   CHECK(killed.status == 128 + 9);
   CHECK(site.keys().size() < 360);
   const std::set<std::string> after_kill = site.keys();
   for (const std::string& file : recorded(site)) CHECK_MESSAGE(after_kill.count(file) == 1, file);
-  const Ran again = site.ikgen("generateimages --shard 1/2");
+  const Outcome again = site.ikgen("generateimages --shard 1/2");
   CAPTURE(again.err);
   CHECK(again.status == 0);
   CHECK(site.ikgen("generateimages --shard 0/2").status == 0);
-  const Ran whole = site.ikgen("generateimages");
+  const Outcome whole = site.ikgen("generateimages");
   CAPTURE(whole.out);
   CHECK(whole.out.find("generated 0, already present 360") != std::string::npos);
   CHECK(site.keys().size() == 360);
