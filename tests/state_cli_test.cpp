@@ -305,12 +305,6 @@ std::vector<fs::path> cache_files(const Site& site, const std::string& extension
   return found;
 }
 
-std::size_t count_of(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-  return n;
-}
-
 } // namespace
 
 TEST_CASE("state: a broken file at a cache name is neither adopted nor trusted, and is replaced") {
