@@ -365,6 +365,74 @@ def s3_report(w, stats, meta):
     return targets
 
 
+def watch_report(w, meta):
+    """The watch section's table (bench/watch_helper.py's JSON), and its target rows."""
+    def load(name):
+        path = os.path.join(meta, name)
+        if not os.path.exists(path):
+            return None
+        with open(path) as f:
+            return json.load(f)
+    latency, burst = load("watch-latency.json"), load("watch-burst.json")
+    if latency is None and burst is None:
+        return []
+    targets = []
+    w("### ikgen watch")
+    w("")
+    if latency:
+        ms = lambda x: "%.0f ms" % (1000 * x)
+        w("**Latency.** A %s JPEG (%s megapixels, %d bytes) written under a new name into the watched tree "
+          "%d times, half a second apart; timed from the writer's `close()` to the moment all 3 renditions "
+          "exist (polled every millisecond). Reference: `ikgen generateimages -q` over a tree holding just that "
+          "file, cold (a process start, the config, one decode, 3 outputs)."
+          % (latency["size"], latency["megapixels"], latency["bytes"], latency["runs"]))
+        w("")
+        w("| | median | max | runs |")
+        w("|---|---|---|---|")
+        w("| upload to renditions, `ikgen watch` | %s | %s | %s |" % (
+            ms(latency["median_s"]), ms(latency["max_s"]), ", ".join(ms(x) for x in latency["latency_s"])))
+        w("| one-file `ikgen generateimages` (reference) | %s | %s | %s |" % (
+            ms(latency["reference_median_s"]), ms(max(latency["reference_s"])),
+            ", ".join(ms(x) for x in latency["reference_s"])))
+        w("")
+        targets.append(("renditions of a 12-megapixel JPEG within 300 ms of its close (watch, median; max)",
+                        "%s; max %s (%.2f× the one-file generateimages)" % (
+                            ms(latency["median_s"]), ms(latency["max_s"]),
+                            latency["median_s"] / latency["reference_median_s"]),
+                        latency["max_s"] <= 0.3))
+    if burst:
+        n, outputs = burst["count"], burst["outputs_expected"]
+        mib = lambda kib: "%.1f MiB" % (kib / 1024.0) if kib else "n/a"
+        w("**Burst.** %d 320×240 JPEGs written by one writer as fast as it could, into %d new directories "
+          "(%d outputs). The watcher's RSS was sampled every 50 ms. Afterwards `ikgen check` over the tree "
+          "(exit %d: %s). Reference: `ikgen generateimages -q` over the same files from an empty cache."
+          % (n, (n + 99) // 100, outputs, burst["check_exit"], burst["check_summary"].splitlines()[-1]
+             if burst["check_summary"] else "no output"))
+        w("")
+        w("| | value |")
+        w("|---|---|")
+        w("| uploads written in | %.1f s |" % burst["written_s"])
+        w("| all renditions present after | %.1f s (%d of %d) |" % (burst["done_s"], burst["outputs_done"], outputs))
+        w("| throughput, watch | %.0f outputs/s |" % (burst["outputs_done"] / burst["done_s"]))
+        w("| throughput, generateimages (reference) | %.0f outputs/s (%s s) |" % (
+            outputs / burst["reference_median_s"], fmt_s(burst["reference_median_s"])))
+        w("| kernel queue overflows reported (each followed by a rescan) | %d |" % burst["overflow_lines"])
+        w("| watcher RSS: idle before / peak / at 25%%, 50%%, 75%%, 100%% of the outputs | %s / %s / %s |" % (
+            mib(burst["idle_rss_kib"]), mib(burst["peak_rss_kib"]),
+            ", ".join(mib(burst["rss_at_kib"][k]) for k in ("0.25", "0.5", "0.75", "1.0"))))
+        w("")
+        complete = burst["outputs_done"] >= outputs and burst["check_exit"] == 0
+        targets.append(("a burst of %d uploads fully generated, no event lost" % n,
+                        "%d of %d outputs, `ikgen check` exit %d" % (burst["outputs_done"], outputs, burst["check_exit"]),
+                        complete))
+        quarter, end = burst["rss_at_kib"].get("0.25"), burst["rss_at_kib"].get("1.0")
+        if quarter and end:
+            targets.append(("watcher memory flat over the burst (RSS at 100% within 1.25× of at 25%)",
+                            "%s at 25%%, %s at 100%%, peak %s" % (mib(quarter), mib(end), mib(burst["peak_rss_kib"])),
+                            end <= 1.25 * quarter))
+    return targets
+
+
 def read_tsv(path):
     rows = []
     if os.path.exists(path):
@@ -479,7 +547,7 @@ def cmd_report(args):
                 w("| %s | %d | %.4f | %.4f | %.0f |" % (label, n, 1000 * s["median"] / n,
                                                        1000 * s["cpu"] / n, s["rss_mb"]))
         w("")
-    s3_targets = s3_report(w, stats, meta)
+    s3_targets = s3_report(w, stats, meta) + watch_report(w, meta)
     w("## Targets")
     w("")
     w("| target | measured | |")

@@ -24,6 +24,15 @@
 # optimistic, local-disk cold on the same files, one process -j 3 and three shards -j 1 at once.
 # The servers are started once for the section and stopped by PID at its end, also on failure.
 #
+# Watch section (bench/watch_helper.py): `ikgen watch` with the three specs below on an empty
+# tree. Latency: a 4000x3000 JPEG (12 megapixels, cut from the largest wallpaper) written under
+# a new name --runs+2 times, timed from the writer's close() to the moment all three renditions
+# exist; the reference is `ikgen generateimages` over a tree holding just that file. Burst:
+# --watch-burst 320x240 JPEGs written into new directories by one writer as fast as it can; the
+# time until all renditions exist, whether the kernel queue overflowed, the watcher's RSS over
+# the burst, `ikgen check` afterwards (nothing missing), and `ikgen generateimages` over the same
+# files from an empty cache as the reference.
+#
 # Every tool of a corpus runs --runs times, interleaved (one run of each tool per round, the
 # order rotated each round), from an empty output directory, timed with /usr/bin/time -v.
 # Peers: vipsthumbnail, ImageMagick (convert), django-imagekit's generateimages (Django project
@@ -50,6 +59,9 @@
 #   --skip-django       leave out django-imagekit (the slowest peer), in the S3 section too
 #   --skip-s3           leave out the S3 section
 #   --only-s3           run the S3 section alone (no JPEG, mixed or no-op corpus)
+#   --skip-watch        leave out the watch section
+#   --only-watch        run the watch section alone
+#   --watch-burst N     small uploads in the watch burst (default 10000; 1000 with --quick)
 #   --s3-sources N      sources of the S3 corpus (default 2000; 200 with --quick)
 #   --servers-py PATH   the servers script (default tests/servers/servers.py)
 #   --django-storages DIR  a django-storages source tree whose storages/ package goes first on
@@ -87,6 +99,9 @@ SKIP_NOOP=0
 SKIP_DJANGO=0
 SKIP_S3=0
 ONLY_S3=0
+SKIP_WATCH=0
+ONLY_WATCH=0
+WATCH_BURST=
 S3_SOURCES=
 IKGEN=
 IKGEN_LABEL=
@@ -119,6 +134,9 @@ while [ $# -gt 0 ]; do
     --skip-django) SKIP_DJANGO=1; shift ;;
     --skip-s3) SKIP_S3=1; shift ;;
     --only-s3) ONLY_S3=1; shift ;;
+    --skip-watch) SKIP_WATCH=1; shift ;;
+    --only-watch) ONLY_WATCH=1; shift ;;
+    --watch-burst) need_value "$@"; positive_int "$1" "$2"; WATCH_BURST=$2; shift 2 ;;
     --s3-sources) need_value "$@"; positive_int "$1" "$2"; S3_SOURCES=$2; shift 2 ;;
     --servers-py) need_value "$@"; SERVERS_PY=$2; shift 2 ;;
     --django-storages) need_value "$@"; DJANGO_STORAGES=$(cd "$2" && pwd) || die "--django-storages: no directory '$2'"; shift 2 ;;
@@ -134,12 +152,20 @@ mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
 if [ "$QUICK" = 1 ]; then
   : "${RUNS:=1}" "${MAX_FILES:=6}" "${NOOP_SOURCES:=2000}" "${NOOP_SMALL:=2000}" "${NOOP_LARGE:=20000}" "${S3_SOURCES:=200}"
+  : "${WATCH_BURST:=1000}"
   : "${RESULTS:=$WORK/RESULTS.quick.md}"
 fi
 : "${RUNS:=3}" "${MAX_FILES:=45}" "${NOOP_SOURCES:=100000}" "${NOOP_SMALL:=100000}" "${NOOP_LARGE:=1000000}" "${S3_SOURCES:=2000}"
+: "${WATCH_BURST:=10000}"
+SKIP_JPEG=0   # the JPEG corpus, which the mixed one and the peers' rows build on
 if [ "$ONLY_S3" = 1 ]; then
   [ "$SKIP_S3" = 1 ] && die "--only-s3 and --skip-s3 leave nothing to run"
-  SKIP_MIXED=1 SKIP_NOOP=1
+  [ "$ONLY_WATCH" = 1 ] && die "--only-s3 and --only-watch leave nothing to run"
+  SKIP_MIXED=1 SKIP_NOOP=1 SKIP_JPEG=1 SKIP_WATCH=1
+fi
+if [ "$ONLY_WATCH" = 1 ]; then
+  [ "$SKIP_WATCH" = 1 ] && die "--only-watch and --skip-watch leave nothing to run"
+  SKIP_MIXED=1 SKIP_NOOP=1 SKIP_JPEG=1 SKIP_S3=1
 fi
 : "${RESULTS:=$ROOT/bench/RESULTS.md}"
 
@@ -201,7 +227,7 @@ JPEG_ROOT=$WORK/corpus-jpeg
 MIXED_ROOT=$WORK/corpus-mixed
 NFILES=0
 : >"$WORK/corpus.txt"
-if [ "$ONLY_S3" = 0 ]; then
+if [ "$SKIP_JPEG" = 0 ]; then
   say "preparing the corpora in $WORK (wallpapers >= ${MIN_WIDTH} px wide, at most $MAX_FILES)"
   "$PY" "$HELPER" corpus "$WORK" --min-width "$MIN_WIDTH" --max-files "$MAX_FILES" >"$WORK/corpus.txt"
   cat "$WORK/corpus.txt" >&2
@@ -410,7 +436,7 @@ PEERS=(ikgen vips magick)
 # --- JPEG corpus -----------------------------------------------------------------------------
 SCALES_NOTE=
 SCALES_USED=
-if [ "$ONLY_S3" = 0 ]; then
+if [ "$SKIP_JPEG" = 0 ]; then
   say "JPEG corpus: $NFILES files; warm-up run of ikgen (untimed) to learn its decode scales"
   warm_cache "$JPEG_ROOT/photos"
   rm -rf "$JPEG_ROOT/CACHE"
@@ -702,6 +728,30 @@ if [ "$SKIP_S3" = 0 ]; then
   s3_section
 fi
 
+# --- watch -----------------------------------------------------------------------------------
+WATCH_HELPER=$ROOT/bench/watch_helper.py
+rm -f "$META/watch-latency.json" "$META/watch-burst.json"
+if [ "$SKIP_WATCH" = 0 ]; then
+  WATCH_ROOT=$WORK/watch-root
+  mkdir -p "$WATCH_ROOT" "$WORK/watch-mirror"
+  write_specs "$WATCH_ROOT" '"photos/**/*.jpg"' '' >"$WORK/watch.yaml"
+  write_specs "$WORK/watch-mirror" '"photos/**/*.jpg"' '' >"$WORK/watch-mirror.yaml"
+  [ -f "$WORK/watch-12mp.jpg" ] || "$PY" "$WATCH_HELPER" big-jpeg "$WORK/watch-12mp.jpg" >&2 \
+    || die "could not make the 12-megapixel JPEG"
+  wait_idle
+  say "[watch] latency: a 12-megapixel JPEG, $((RUNS + 2)) uploads"
+  "$PY" "$WATCH_HELPER" latency --ikgen "$IKGEN" --config "$WORK/watch.yaml" --root "$WATCH_ROOT" --work "$WORK" \
+    --mirror-config "$WORK/watch-mirror.yaml" --mirror-root "$WORK/watch-mirror" --big "$WORK/watch-12mp.jpg" \
+    --runs $((RUNS + 2)) --out "$META/watch-latency.json" >&2 || die "the watch latency run failed"
+  say "[watch] burst: $WATCH_BURST small uploads"
+  "$PY" "$S3_HELPER" corpus "$WORK/watch-corpus" --sources "$WATCH_BURST" || die "writing the burst corpus failed"
+  wait_idle
+  "$PY" "$WATCH_HELPER" burst --ikgen "$IKGEN" --config "$WORK/watch.yaml" --root "$WATCH_ROOT" --work "$WORK" \
+    --corpus "$WORK/watch-corpus" --count "$WATCH_BURST" --runs "$RUNS" --out "$META/watch-burst.json" >&2 \
+    || die "the watch burst failed"
+  rm -rf "$WATCH_ROOT/photos" "$WATCH_ROOT/CACHE"
+fi
+
 # --- report ----------------------------------------------------------------------------------
 {
   printf 'CPU\t%s x %s\n' "$(nproc)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
@@ -727,7 +777,7 @@ print("%s (Django %s, pilkit %s, Pillow %s, Python %s)" % (m["__version__"], dja
 
 {
   cat "$WORK/corpus.txt"
-  if [ "$ONLY_S3" = 0 ] && [ "$NFILES" -lt 45 ] && [ "$QUICK" = 0 ] && [ "$MAX_FILES" -ge 45 ]; then
+  if [ "$SKIP_JPEG" = 0 ] && [ "$NFILES" -lt 45 ] && [ "$QUICK" = 0 ] && [ "$MAX_FILES" -ge 45 ]; then
     echo "The issue's corpus had 45 files; Debian 12's packages ship only $NFILES distinct wallpapers of ${MIN_WIDTH} px or wider (\`--min-width\` widens the selection)."
   fi
   echo "Specs: ResizeToFill 100×100, ResizeToFit 400×400, ResizeToFit 1600×1600, all JPEG quality 85 (3 outputs per source)."
