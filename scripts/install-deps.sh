@@ -35,6 +35,10 @@ packages=(
   python3-boto3 curl
   # the S3 peer of scripts/bench.sh: django-imagekit on django-storages' S3Boto3Storage
   python3-django-storages
+  # running unattended (tests/unattended): systemd-analyze verifies the example units; groff and
+  # mandoc lint the man pages, man-db renders them; bash-completion loads the completion as a
+  # system would; dpkg-dev (dpkg-shlibdeps) and file compute the .deb's Depends for CPack
+  systemd groff-base mandoc man-db bash-completion dpkg-dev file
 )
 
 missing=()

@@ -453,13 +453,13 @@ private:
     if (acquired()) return;
     const std::string where = "state database " + m_connection.database() + ", " + lock + " is held";
     if (m_wait == LockWait::no_wait) {
-      throw Error("the " + holder(space, key) + " is working on this cache (" + where +
+      throw Error(holder(space, key) + " is working on this cache (" + where +
                       "); try again later, or drop --no-wait to wait for it",
                   ExitCode::busy);
     }
     if (!m_said_waiting) {
       m_said_waiting = true;
-      m_waiting("waiting for the " + holder(space, key) + " to finish (" + where + ")");
+      m_waiting("waiting for " + holder(space, key) + " to finish (" + where + ")");
     }
     // Polled rather than blocking in pg_advisory_lock, so that Ctrl-C is noticed.
     while (!acquired()) {
@@ -482,7 +482,7 @@ private:
               std::to_string(space) + " AND l.objid = " + std::to_string(key) +
               " AND a.application_name LIKE 'ikgen run %' ORDER BY a.backend_start LIMIT 1",
           "find the lock's holder");
-      if (PQntuples(result.get()) == 1) return PQgetvalue(result.get(), 0, 0);
+      if (PQntuples(result.get()) == 1) return std::string("the ") + PQgetvalue(result.get(), 0, 0);
     } catch (const Error&) {
       // Only the message is missing: the lock's answer stands.
     }

@@ -16,7 +16,7 @@ std::string holder_of(int fd) {
   const ssize_t n = ::pread(fd, buffer, sizeof buffer - 1, 0);
   std::string pid = n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : std::string();
   while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
-  return pid.empty() ? "another ikgen run" : "ikgen run with pid " + pid;
+  return pid.empty() ? "another ikgen run" : "the ikgen run with pid " + pid;
 }
 
 } // namespace
@@ -40,11 +40,11 @@ RunLock::RunLock(const std::filesystem::path& lock_path, LockWait wait, const Lo
     }
     const std::string holder = holder_of(m_fd.get());
     if (wait == LockWait::no_wait) {
-      throw Error("the " + holder + " is working on this cache (" + lock_path.string() +
+      throw Error(holder + " is working on this cache (" + lock_path.string() +
                       " is locked); try again later, or drop --no-wait to wait for it",
                   ExitCode::busy);
     }
-    waiting("waiting for the " + holder + " to finish (" + lock_path.string() + " is locked)");
+    waiting("waiting for " + holder + " to finish (" + lock_path.string() + " is locked)");
     if (::flock(m_fd.get(), operation) != 0) {
       if (errno != EINTR) {
         throw Error("cannot lock " + lock_path.string() + ": " + std::strerror(errno), ExitCode::environment_error);
