@@ -5,8 +5,12 @@
 namespace ikgen {
 
 OutputCounter::OutputCounter(const Project& project, std::vector<const Spec*> specs, std::optional<Shard> shard,
-                             std::function<void(std::size_t)> on_counted) {
-  m_thread = std::thread([this, &project, specs = std::move(specs), shard, on_counted = std::move(on_counted)] {
+                             std::chrono::milliseconds delay, std::function<void(std::size_t)> on_counted) {
+  m_thread = std::thread([this, &project, specs = std::move(specs), shard, delay, on_counted = std::move(on_counted)] {
+    {
+      std::unique_lock<std::mutex> lock(m_mutex);
+      if (m_stopped.wait_for(lock, delay, [this] { return m_stop.load(); })) return;
+    }
     try {
       // Quiet: the run's own stream says what is wrong with the groups and lists.
       const WarningSink ignore = [](const std::string&) {};
@@ -27,7 +31,11 @@ OutputCounter::OutputCounter(const Project& project, std::vector<const Spec*> sp
 }
 
 OutputCounter::~OutputCounter() {
-  m_stop = true;
+  {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_stop = true;
+  }
+  m_stopped.notify_all();
   if (m_thread.joinable()) m_thread.join();
 }
 

@@ -111,11 +111,12 @@ ExitCode run_generate(Session& session, SourceStream& stream, const std::vector<
                       std::chrono::steady_clock::time_point started) {
   {
     // The progress line's total, counted beside the work (a second walk of the sources, on a
-    // terminal only; on S3 it would be a second listing, paid in requests).
+    // terminal only, and once the run has taken half a second; on S3 it would be a second
+    // listing, paid in requests).
     std::optional<OutputCounter> counter;
     if (session.reporter.shows_progress() && !session.storage.is_remote()) {
       session.reporter.counting_total(true);
-      counter.emplace(session.project, specs, session.options.shard,
+      counter.emplace(session.project, specs, session.options.shard, std::chrono::milliseconds(500),
                       [&reporter = session.reporter](std::size_t total) { reporter.set_total(total); });
     }
     Plan plan;
