@@ -20,6 +20,8 @@ packages=(
   gnome-backgrounds
   # setpriv, to run ikgen as an unprivileged user in the permission tests (tests/robustness_cli_test.cpp)
   util-linux
+  # script(1), to give ikgen a terminal in the progress line's test (tests/report_cli_test.cpp)
+  bsdutils
   # the system ikgen replaces, used as a reference in tests
   python3 python3-pil python3-pilkit python3-yaml
   # real django-imagekit, to pin its names in tests (tests/imagekit/reference.py)

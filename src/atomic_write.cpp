@@ -31,7 +31,8 @@ std::string temp_name() {
 
 Expected<void> write_file_atomically(const std::filesystem::path& path, std::span<const unsigned char> bytes) {
   std::error_code error;
-  std::filesystem::create_directories(path.parent_path(), error);
+  // A bare file name ("report.json") is in the current directory, which exists.
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), error);
   if (error) return fail("cannot create directory " + path.parent_path().string() + ": " + error.message());
 
   const std::filesystem::path temp = path.parent_path() / temp_name();

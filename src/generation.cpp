@@ -253,6 +253,9 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
     if (entry.served.empty()) order.push_back(d.output->cache_name);
     entry.served.push_back(&d);
   }
+  // Now rather than at the batch's end, so that the progress line moves with the work.
+  session.reporter.up_to_date(up_to_date);
+  up_to_date = 0;
 
   // Takes over the claim on `name`, just taken, and re-reads its records: another process may
   // have generated the file between our decision and our claim. True when it still needs
@@ -347,9 +350,6 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
       if (new_source) work.push_back({first.source->source, {}});
       work.back().outputs.push_back(*first.output);
     }
-    std::size_t total = 0;
-    for (const SourceJobs& jobs : work) total += jobs.outputs.size();
-    session.reporter.expect(total);
     if (!work.empty()) generate(work, schedule);
     // Also after an interrupt: what was finished is recorded, and the claims of outputs never
     // started are released.
@@ -360,7 +360,6 @@ void generate_batch(Session& session, const Plan& plan, const PairSink& on_pair)
     }
   }
   commit(session, batch); // nothing left when the loop committed last
-  session.reporter.expect(deferred.size());
 
   // Now holding no claim, wait for each deferred one in turn (never while holding another, so
   // two processes cannot wait for each other).

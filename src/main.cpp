@@ -27,6 +27,10 @@ int main(int argc, char** argv) {
     command->add_option("patterns", options.patterns,
                         "spec id patterns: '*' within a segment, '**' across; 'a' also selects 'a:b' (default: every spec)");
   };
+  auto add_run_files = [&](CLI::App* command) {
+    command->add_option("--report", options.report, "write one JSON object about the run to FILE (- for stdout)");
+    command->add_option("--metrics", options.metrics, "add the run to FILE in Prometheus text format (textfile collector)");
+  };
   auto add_freshness = [&](CLI::App* command) {
     command->add_option("--strategy", strategy, "just_in_time or optimistic (default: cache.strategy)")
         ->check(CLI::IsMember({"just_in_time", "optimistic"}));
@@ -39,6 +43,7 @@ int main(int argc, char** argv) {
   CLI::App* generate = app.add_subcommand("generateimages", "generate every missing or stale cache file of the selected specs");
   add_patterns(generate);
   add_config(generate);
+  add_run_files(generate);
   add_freshness(generate);
   generate->add_option("-j,--jobs", options.jobs, "worker threads (default: all cores)")->check(CLI::Range(1, 1024));
   generate->add_flag("-v,--verbose", verbose, "list every generated file");
@@ -51,12 +56,14 @@ int main(int argc, char** argv) {
   CLI::App* check = app.add_subcommand("check", "dry run: list what generateimages would do; exit 1 if anything");
   add_patterns(check);
   add_config(check);
+  add_run_files(check);
   add_freshness(check);
   check->add_flag("--json", options.json, "one JSON object per line on stdout: generator, source, file, state");
   check->add_flag("-v,--verbose", verbose, "also list the files that are present");
 
   CLI::App* prune = app.add_subcommand("prune", "remove cache files no current spec and source produce, and their records");
   add_config(prune);
+  add_run_files(prune);
   prune->add_flag("--dry-run", options.dry_run, "only list what would be removed");
   prune->add_flag("--force", options.force, "prune even when a source group matches no file");
   prune->add_flag("--no-wait", options.no_wait, "exit at once (status 75) if another run holds the lock");
@@ -74,6 +81,7 @@ int main(int argc, char** argv) {
   now->add_option("--sources-from", options.sources_from, "a source list file (one name per line, see README), - for stdin");
   now->add_flag("--json", options.json, "one JSON object per pair: generator, source, file, width, height, state");
   add_config(now);
+  add_run_files(now);
   now->add_option("-j,--jobs", options.jobs, "worker threads (default: all cores)")->check(CLI::Range(1, 1024));
 
   try {
@@ -98,6 +106,11 @@ int main(int argc, char** argv) {
     options.shard = *parsed;
   }
   options.manifest_format = format == "csv" ? ikgen::ManifestFormat::csv : ikgen::ManifestFormat::json;
+  if (options.metrics == "-" || (options.report == "-" && options.json)) {
+    std::fprintf(stderr, "ikgen: error: %s\n", options.metrics == "-" ? "--metrics needs a file, not -"
+                                                   : "--json and --report - both write to stdout; give --report a file");
+    return ikgen::to_int(ExitCode::usage_error);
+  }
   if (now->parsed() && options.sources.empty() && !options.sources_from) {
     std::fprintf(stderr, "ikgen: error: generate needs sources: names after the spec id, or --sources-from FILE (- for stdin)\n");
     return ikgen::to_int(ExitCode::usage_error);

@@ -126,7 +126,7 @@ ExitCode prune(const Project& project, SourceStream& sources, StateStore& store,
     if (dry_run == DryRun::yes) {
       std::printf("would remove %s\n", printable(name).c_str());
     } else if (const Expected<void> removal = storage.remove(name); !removal) {
-      std::fprintf(stderr, "ikgen: error: %s\n", printable(removal.error()).c_str());
+      reporter.failure({name, "", "", removal.error()});
       ++failed;
       continue;
     } else {
@@ -153,6 +153,7 @@ ExitCode prune(const Project& project, SourceStream& sources, StateStore& store,
       if (fs::is_empty(directory, error)) fs::remove(directory, error);
     }
   }
+  if (dry_run == DryRun::no) reporter.removed(removed);
   std::printf("prune%s: %s %zu files (%.1f MB) and %zu state records\n", dry_run == DryRun::yes ? " (dry run)" : "",
               dry_run == DryRun::yes ? "would remove" : "removed", removed, static_cast<double>(removed_bytes) / 1e6,
               forgotten);

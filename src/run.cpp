@@ -13,6 +13,8 @@
 #include "ikgen/plan.hpp"
 #include "ikgen/run_lock.hpp"
 #include "ikgen/output_claims.hpp"
+#include "ikgen/output_count.hpp"
+#include "ikgen/run_files.hpp"
 #include "ikgen/staleness.hpp"
 #include "ikgen/state_location.hpp"
 #include "ikgen/state_store.hpp"
@@ -51,7 +53,7 @@ bool next_batch(SourceStream& stream, Plan& plan) {
   return !plan.sources.empty();
 }
 
-ExitCode run_check(Session& session, SourceStream& stream) {
+ExitCode run_check(Session& session, SourceStream& stream, RunFileCounts& counts) {
   std::size_t missing = 0;
   std::size_t stale = 0;
   std::size_t present = 0;
@@ -64,8 +66,8 @@ ExitCode run_check(Session& session, SourceStream& stream) {
       if (d.verdict.stale && session.options.explain) session.reporter.explain(explain_line(session, d, decisions));
       if (!d.source->source.rejection.empty()) {
         ++unusable;
-        std::fprintf(stderr, "ikgen: error: %s (spec \"%s\"): %s\n", printable(d.source->source.name).c_str(),
-                     d.output->spec->id.c_str(), printable(d.source->source.rejection).c_str());
+        session.reporter.failure(
+            {d.output->cache_name, d.source->source.name, d.output->spec->id, d.source->source.rejection});
         continue;
       }
       const char* state = state_of(d.verdict);
@@ -88,6 +90,10 @@ ExitCode run_check(Session& session, SourceStream& stream) {
       }
     }
   }
+  counts.missing = missing;
+  counts.stale = stale;
+  counts.present = present;
+  counts.broken = broken;
   // A reader that went away (`check --json | head`) wants nothing more: no summary on stderr either.
   if (reader_gone()) return interrupt_exit_code();
   std::FILE* summary = session.options.json ? stderr : stdout;
@@ -101,9 +107,21 @@ ExitCode run_check(Session& session, SourceStream& stream) {
   return missing + stale + broken + unusable + stream.list_errors() > 0 ? ExitCode::some_failed : ExitCode::success;
 }
 
-ExitCode run_generate(Session& session, SourceStream& stream, std::chrono::steady_clock::time_point started) {
-  Plan plan;
-  while (!interrupt_requested() && next_batch(stream, plan)) generate_batch(session, plan);
+ExitCode run_generate(Session& session, SourceStream& stream, const std::vector<const Spec*>& specs,
+                      std::chrono::steady_clock::time_point started) {
+  {
+    // The progress line's total, counted beside the work (a second walk of the sources, on a
+    // terminal only, and once the run has taken half a second; on S3 it would be a second
+    // listing, paid in requests).
+    std::optional<OutputCounter> counter;
+    if (session.reporter.shows_progress() && !session.storage.is_remote()) {
+      session.reporter.counting_total(true);
+      counter.emplace(session.project, specs, session.options.shard, std::chrono::milliseconds(500),
+                      [&reporter = session.reporter](std::size_t total) { reporter.set_total(total); });
+    }
+    Plan plan;
+    while (!interrupt_requested() && next_batch(stream, plan)) generate_batch(session, plan);
+  }
   session.store.flush();
 
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -113,15 +131,32 @@ ExitCode run_generate(Session& session, SourceStream& stream, std::chrono::stead
   return session.reporter.exit_code(interrupted);
 }
 
-} // namespace
+// What the run did, from the reporter and the storage, into `record` (which the command may
+// already hold counts in: check's).
+void fill_record(RunRecord& record, const Reporter& reporter, const Storage* storage,
+                 std::chrono::steady_clock::time_point started) {
+  record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  record.interrupted = interrupt_requested();
+  const RunCounts& c = reporter.counts();
+  record.counts.generated += c.generated;
+  record.counts.present += c.up_to_date;
+  record.counts.failed += c.failed;
+  record.counts.removed += c.removed;
+  record.failures = reporter.failures();
+  record.failures_truncated = reporter.failures_truncated();
+  if (storage) record.storage = storage_calls(storage->counters());
+}
 
-ExitCode run(const Options& options) {
-  const auto started = std::chrono::steady_clock::now();
+ExitCode run_command(const Options& options, RunRecord& record, Reporter& reporter, std::unique_ptr<Storage>& storage,
+                     std::chrono::steady_clock::time_point started) {
   const Project project = load_project(options.config);
   const std::vector<const Spec*> specs =
       options.command == Command::generate ? std::vector<const Spec*>{&find_spec(project, options.spec_id)}
                                            : select_specs(project, options.patterns);
-  const std::unique_ptr<Storage> storage = open_storage(project);
+  if (options.command != Command::prune && options.command != Command::manifest) {
+    record.strategy = strategy_name(options.strategy.value_or(project.strategy));
+  }
+  storage = open_storage(project);
   if (options.command == Command::generate && storage->is_remote()) {
     // Its names would each need a HEAD; sources on S3 are listed, never looked up one by one.
     throw Error("ikgen generate needs a local storage.root; on " + storage->describe() +
@@ -129,7 +164,6 @@ ExitCode run(const Options& options) {
                 ExitCode::usage_error);
   }
 
-  Reporter reporter(stdout, stderr, options.command == Command::generate ? Verbosity::quiet : options.verbosity);
   const auto warn = [&](const std::string& message) { reporter.warning(message); };
   const auto list_error = [&](const std::string& message) { reporter.error(message); };
   install_interrupt_handlers();
@@ -161,8 +195,36 @@ ExitCode run(const Options& options) {
     return code;
   }
   SourceStream stream(project, specs, warn, list_error, SourceScope{storage.get(), options.shard});
-  if (options.command == Command::check) return run_check(session, stream);
-  return run_generate(session, stream, started);
+  if (options.command == Command::check) return run_check(session, stream, record.counts);
+  return run_generate(session, stream, specs, started);
+}
+
+} // namespace
+
+ExitCode run(const Options& options) {
+  const auto started = std::chrono::steady_clock::now();
+  RunRecord record = start_record(options);
+  RunFiles files(options); // before anything is printed: --report - takes standard output
+  Reporter reporter(stdout, stderr, options.command == Command::generate ? Verbosity::quiet : options.verbosity);
+  const auto warn = [&](const std::string& message) { reporter.warning(message); };
+  std::unique_ptr<Storage> storage; // kept here for its counters, also when the command throws
+  ExitCode code = ExitCode::success;
+  try {
+    code = run_command(options, record, reporter, storage, started);
+  } catch (const Error& e) {
+    // The report and metrics of a run that stopped at setup: zero counts, the error, its status.
+    fill_record(record, reporter, storage.get(), started);
+    record.error = e.what();
+    (void)files.finish(record, e.code(), warn);
+    throw;
+  } catch (const std::exception& e) {
+    fill_record(record, reporter, storage.get(), started);
+    record.error = e.what();
+    (void)files.finish(record, ExitCode::environment_error, warn);
+    throw;
+  }
+  fill_record(record, reporter, storage.get(), started);
+  return files.finish(record, code, warn);
 }
 
 } // namespace ikgen

@@ -163,6 +163,18 @@ Expected<void> fsync_path(const std::filesystem::path& path, int flags) {
 
 } // namespace
 
+StorageCalls storage_calls(const StorageCounters& counters) {
+  StorageCalls calls;
+  calls.stat = counters.stats.load();
+  calls.read = counters.reads.load();
+  calls.write = counters.writes.load();
+  calls.remove = counters.removes.load();
+  calls.list = counters.lists.load();
+  calls.source_read = counters.source_reads.load();
+  calls.retry = counters.retries.load();
+  return calls;
+}
+
 Expected<void> LocalStorage::make_durable(const std::vector<std::string>& names) {
   if (names.empty()) return {};
   if (!m_root_fd.valid()) m_root_fd.reset(::open(m_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

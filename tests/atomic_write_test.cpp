@@ -29,6 +29,16 @@ TEST_CASE("write_file_atomically: creates directories, replaces, leaves no tempo
   CHECK(entries == 1);
 }
 
+TEST_CASE("write_file_atomically: a bare file name is written in the current directory") {
+  TempDir dir;
+  const std::filesystem::path before = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path());
+  const ikgen::Expected<void> written = ikgen::write_file_atomically("report.json", bytes_of("{}"));
+  std::filesystem::current_path(before);
+  CHECK(written.has_value());
+  CHECK(std::filesystem::file_size(dir / "report.json") == 2);
+}
+
 TEST_CASE("write_file_atomically: a final name of 250 bytes (NAME_MAX is 255) is written, its temporary name fits") {
   TempDir dir;
   const std::string name = std::string(246, 'x') + ".jpg";

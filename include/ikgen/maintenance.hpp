@@ -18,7 +18,8 @@ enum class DryRun { yes, no };
 // Removes every file under cache.dir that `sources` (all specs, all sources) do not produce -
 // renditions of deleted sources and of changed or removed specs, and temporary files of killed
 // runs - and the state records of (generator, source) pairs it no longer holds, then empty
-// directories. Lists each file on stdout. Never touches anything outside cache.dir nor the
+// directories. Lists each file on stdout; a removal that fails goes to `reporter` as a failure
+// (exit 1), and the number removed to reporter.removed() (not with dry_run). Never touches anything outside cache.dir nor the
 // state file. Refuses (Error) when a source group matches no file, unless `force`: a missing
 // mount or a wrong glob must not wipe a site's renditions. What is expected is kept as 64-bit
 // hashes (8 bytes per file, not the names); a collision could only keep an orphan.

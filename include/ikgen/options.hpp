@@ -36,6 +36,10 @@ struct Options {
   bool dry_run = false;                  // prune --dry-run
   bool force = false;                    // prune --force
   ManifestFormat manifest_format = ManifestFormat::json;
+  // --report FILE ("-": standard output, the command's own output then goes to stderr) and
+  // --metrics FILE (generateimages, check, prune, generate): written at the end of the run.
+  std::optional<std::filesystem::path> report;
+  std::optional<std::filesystem::path> metrics;
   // How long finished files may wait for their sync and state commit, holding their claims. A
   // sync costs milliseconds whatever it writes: committed after every chunk of small files, it
   // was a fifth of the run. Not a flag; tests set 0 (commit after each chunk).

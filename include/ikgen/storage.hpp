@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ikgen/expected.hpp"
+#include "ikgen/run_record.hpp"
 #include "ikgen/unique_fd.hpp"
 
 namespace ikgen {
@@ -48,6 +49,9 @@ struct StorageCounters {
   std::atomic<std::uint64_t> removes{0}; // S3: DELETE (or one multi-object delete)
   std::atomic<std::uint64_t> retries{0}; // requests sent again after a transient failure
 };
+
+// The counters as plain numbers, for a run's report and metrics.
+[[nodiscard]] StorageCalls storage_calls(const StorageCounters& counters);
 
 class Storage {
 public:
