@@ -135,7 +135,7 @@ TEST_CASE("report: a setup error still writes the report, with zero counts, the 
   CHECK(count_of(run.err, "ikgen: error: ") == 1);
 }
 
-TEST_CASE("report: a report or metrics file that cannot be written is exit 3, naming it; the work is kept") {
+TEST_CASE("report: a report or metrics file that cannot be written is exit 3, naming it, and the work is kept") {
   Site site;
   site.dir.write("plain", "a file, not a directory");
   const Outcome run = run_ikgen(site.dir, "generateimages --report plain/r.json");
@@ -169,7 +169,7 @@ TEST_CASE("metrics: two runs and a check add up in one file, which stays valid")
   CHECK(names == std::set<std::string>{"ikgen.prom", "ikgen.prom.lock"});
 }
 
-TEST_CASE("progress: on a terminal a done/total line with an ETA; into a pipe none") {
+TEST_CASE("progress: on a terminal a done/total line with an ETA, and into a pipe none") {
   if (std::system("command -v script >/dev/null 2>&1") != 0) IKGEN_SKIP("script (bsdutils) is not installed");
   // Long enough that the total is counted (the count starts after half a second): one thread
   // writing 10 large PNGs.
