@@ -7,10 +7,10 @@
 
 namespace ikgen {
 
-Reporter::Reporter(std::FILE* out, std::FILE* err, Verbosity verbosity)
+Reporter::Reporter(std::FILE* out, std::FILE* err, Verbosity verbosity, Progress progress)
     : m_out(out), m_err(err), m_verbosity(verbosity),
       // A live counter helps on a terminal; in cron mail and CI logs it would be noise.
-      m_progress(verbosity != Verbosity::quiet && ::isatty(::fileno(err)) != 0) {}
+      m_progress(progress == Progress::on_terminal && verbosity != Verbosity::quiet && ::isatty(::fileno(err)) != 0) {}
 
 void Reporter::clear_progress() {
   if (m_progress && m_total > 0) std::fprintf(m_err, "\r\033[K");

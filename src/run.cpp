@@ -17,6 +17,7 @@
 #include "ikgen/state_location.hpp"
 #include "ikgen/state_store.hpp"
 #include "ikgen/storage.hpp"
+#include "ikgen/watch.hpp"
 
 namespace ikgen {
 namespace {
@@ -116,6 +117,8 @@ ExitCode run_generate(Session& session, SourceStream& stream, std::chrono::stead
 } // namespace
 
 ExitCode run(const Options& options) {
+  // watch loads (and reloads) the project itself, and keeps running.
+  if (options.command == Command::watch) return run_watch(options);
   const auto started = std::chrono::steady_clock::now();
   const Project project = load_project(options.config);
   const std::vector<const Spec*> specs =

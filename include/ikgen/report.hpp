@@ -17,11 +17,15 @@ struct RunCounts {
   std::size_t failed = 0;
 };
 
+// Whether a progress counter may be shown: on a terminal (a run), or never (`ikgen watch`,
+// whose batches are too short for one and whose lines must not be overwritten).
+enum class Progress { on_terminal, never };
+
 // Prints results as they arrive (thread-safe) and the summary at the end. On a terminal it
 // shows a progress counter on stderr; into a pipe or file it stays line-oriented.
 class Reporter {
 public:
-  Reporter(std::FILE* out, std::FILE* err, Verbosity verbosity);
+  Reporter(std::FILE* out, std::FILE* err, Verbosity verbosity, Progress progress = Progress::on_terminal);
 
   void warning(const std::string& message);
   // Adds to the number of files the progress counter expects (work arrives in batches).
