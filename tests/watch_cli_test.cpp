@@ -263,8 +263,8 @@ TEST_CASE("watch: a changed project file is reloaded, an invalid one reported an
   site.dir.write("ikgen.yaml.new", with_tiny);
   fs::rename(site.dir / "ikgen.yaml.new", site.dir / "ikgen.yaml");
   CHECK(eventually([&] { return renditions(site, "products/landscape").size() == 4; }));
+  CHECK(eventually([&] { return watch.out().find("full pass (reload): generated 4, already present 12") != std::string::npos; }));
   CHECK(watch.out().find("reloaded ikgen.yaml (the project file changed): 4 spec(s) selected") != std::string::npos);
-  CHECK(watch.out().find("full pass (reload): generated 4, already present 12") != std::string::npos);
 
   // Written in place with a mistake on line 8: said with its place, and the last good project kept.
   std::string broken = with_tiny;
