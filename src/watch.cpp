@@ -119,9 +119,11 @@ public:
   ExitCode run() {
     m_watched = open_watched(m_options, warn_sink());
     full_pass("start");
-    std::printf("watching %zu directories under %s for %zu spec(s) (project %s); SIGHUP reloads, SIGTERM stops\n",
-                m_watched->watcher->watched_directories(), printable(m_watched->project.storage_root.string()).c_str(),
-                m_watched->specs.size(), printable(m_options.config.string()).c_str());
+    if (!interrupt_requested()) {
+      std::printf("watching %zu directories under %s for %zu spec(s) (project %s); SIGHUP reloads, SIGTERM stops\n",
+                  m_watched->watcher->watched_directories(), printable(m_watched->project.storage_root.string()).c_str(),
+                  m_watched->specs.size(), printable(m_options.config.string()).c_str());
+    }
     while (!interrupt_requested()) {
       if (take_reload_request()) {
         reload("SIGHUP");
@@ -224,6 +226,7 @@ private:
     if (m_retry_watches_at && now >= *m_retry_watches_at && !interrupt_requested()) {
       m_retry_watches_at.reset();
       rescan("trying the unwatched directories again");
+      m_retried_watches = true;
     }
     if (m_missing_roots.empty() || now < m_next_root_check) return;
     m_next_root_check = now + k_root_poll;
@@ -258,12 +261,12 @@ private:
 
   void handle(TreeChanges& changes) {
     const Project& project = m_watched->project;
-    bool rescan_now = false;
+    std::string rescan_why;
     if (changes.overflowed) {
       m_log.warning("events were lost: the kernel's inotify queue overflowed (fs.inotify.max_queued_events = " +
                     read_sysctl("max_queued_events") +
                     "); rescanning everything. If this repeats, raise it: sysctl -w fs.inotify.max_queued_events=N");
-      rescan_now = true;
+      rescan_why = "events were lost";
     }
     if (!changes.unwatched.empty()) {
       const std::string count = std::to_string(changes.unwatched.size());
@@ -278,7 +281,8 @@ private:
         m_log.warning("cannot watch " + count + " director(ies), first " + changes.watch_error + "; a full pass every " +
                       std::to_string(k_unwatched_retry.count()) + " s finds their files");
       }
-      rescan_now = true;
+      // After a retry the pass has just run (its watches were tried before it): not again.
+      if (rescan_why.empty() && !m_retried_watches) rescan_why = "directories not watched";
       m_retry_watches_at = Clock::now() + k_unwatched_retry;
     }
     for (const std::string& root : changes.lost_roots) {
@@ -287,7 +291,8 @@ private:
                     " is gone (deleted, moved or unmounted): the renditions of its files are kept, and it is "
                     "watched again once it is back");
     }
-    if (rescan_now) rescan("events were lost");
+    m_retried_watches = false;
+    if (!rescan_why.empty()) rescan(rescan_why);
     if (interrupt_requested()) return;
 
     std::vector<std::string> to_generate;
@@ -389,6 +394,7 @@ private:
   std::set<std::string> m_missing_roots;
   Clock::time_point m_next_root_check{};
   std::optional<Clock::time_point> m_retry_watches_at;
+  bool m_retried_watches = false; // a retry's full pass has run since the last handle()
 };
 
 } // namespace

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli_support.hpp"
+#include "skip.hpp"
 
 namespace fs = std::filesystem;
 using namespace ikgen::test;
@@ -38,15 +39,17 @@ bool eventually(const std::function<bool()>& done, std::chrono::milliseconds pat
 // if a test ends before stopping it.
 class Watcher {
 public:
-  Watcher(const TempDir& dir, const std::string& args, const std::vector<std::string>& environment = {})
+  // `wrap` turns the shell command that runs ikgen into the one to run (default: itself).
+  Watcher(const TempDir& dir, const std::string& args, const std::vector<std::string>& environment = {},
+          const std::function<std::string(const std::string&)>& wrap = {})
       : m_dir(dir), m_tag(std::to_string(++s_count)) {
     std::fflush(nullptr); // or the child would print the buffered output twice
     m_pid = ::fork();
     REQUIRE(m_pid >= 0);
     if (m_pid == 0) {
       for (const std::string& setting : environment) ::putenv(const_cast<char*>(setting.c_str()));
-      const std::string command = "exec " + shell_quote(IKGEN_BINARY) + " watch " + args + " >.watch-out-" + m_tag +
-                                  " 2>.watch-err-" + m_tag;
+      const std::string ikgen = "exec " + shell_quote(IKGEN_BINARY) + " watch " + args;
+      const std::string command = (wrap ? wrap(ikgen) : ikgen) + " >.watch-out-" + m_tag + " 2>.watch-err-" + m_tag;
       if (::chdir(dir.path().c_str()) != 0) ::_exit(127);
       ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
@@ -330,6 +333,25 @@ TEST_CASE("watch: an overflow of the kernel queue is recovered by a rescan") {
   CHECK(eventually([&] { return watch.err().find("inotify queue overflowed") != std::string::npos; }));
   CHECK(eventually([&] { return renditions(site, "products/lost").size() == 3; }));
   CHECK(eventually([&] { return watch.out().find("full pass (events were lost)") != std::string::npos; }));
+  CHECK(watch.stop() == 143);
+}
+
+TEST_CASE("watch: the watch limit is reported with its sysctl and a full pass follows") {
+  // A user namespace of its own has its own limit on inotify watches (/proc/sys/user/
+  // max_inotify_watches), so the system-wide fs.inotify.max_user_watches stays untouched.
+  if (std::system("unshare -Ur true >/dev/null 2>&1") != 0) IKGEN_SKIP("unshare -Ur (user namespaces) is not available");
+  Site site;
+  // 3 watches: the project file's directory, media and media/products; not products/sub dir
+  // nor products/tmp.
+  Watcher watch(site.dir, "", {}, [](const std::string& command) {
+    return "exec unshare -Ur sh -c " + shell_quote("echo 3 >/proc/sys/user/max_inotify_watches && " + command);
+  });
+  CHECK(eventually([&] { return watch.err().find("the inotify watch limit is reached") != std::string::npos; }));
+  CHECK(watch.err().find("cannot watch 2 director(ies)") != std::string::npos);
+  CHECK(watch.err().find("sysctl -w fs.inotify.max_user_watches=N") != std::string::npos);
+  CHECK(eventually([&] { return watch.out().find("full pass (directories not watched)") != std::string::npos; }));
+  put(site.dir, "media/products/seen.jpg", encode_jpeg(make_photo(300, 200))); // its directory is watched
+  CHECK(eventually([&] { return renditions(site, "products/seen").size() == 3; }));
   CHECK(watch.stop() == 143);
 }
 
