@@ -11,6 +11,9 @@
 #   no-op, scaling  the same layout at 100,000 and 1,000,000 sources (--noop-large), each source
 #          a hard link to one of 100 16x16 JPEGs, with one spec of an 8x8 output, all present:
 #          the same config at both sizes, to show time per 1,000 sources and peak RSS
+#   watch  a 12-megapixel JPEG and 10,000 64x48 JPEGs (made with PIL) for `ikgen watch`
+#          (bench/watch_bench.py: latency from close() to the renditions, a burst of uploads
+#          renamed into the tree, watch's memory during it)
 #   S3     2,000 320x240 JPEG sources (made with PIL, the same bytes every time) in a bucket of a
 #          local Ceph radosgw (tests/servers/servers.py, beast frontend with tcp_nodelay=1), under
 #          media/photos/dNN/iNNN.jpg, 100 per directory; the same files on local disk
@@ -49,6 +52,8 @@
 #   --skip-noop         leave out the no-op tree
 #   --skip-django       leave out django-imagekit (the slowest peer), in the S3 section too
 #   --skip-s3           leave out the S3 section
+#   --skip-watch        leave out the `ikgen watch` section
+#   --watch-burst N     sources of the watch burst (default 10000; 1000 with --quick)
 #   --only-s3           run the S3 section alone (no JPEG, mixed or no-op corpus)
 #   --s3-sources N      sources of the S3 corpus (default 2000; 200 with --quick)
 #   --servers-py PATH   the servers script (default tests/servers/servers.py)
@@ -87,6 +92,8 @@ SKIP_NOOP=0
 SKIP_DJANGO=0
 SKIP_S3=0
 ONLY_S3=0
+SKIP_WATCH=0
+WATCH_BURST=
 S3_SOURCES=
 IKGEN=
 IKGEN_LABEL=
@@ -119,6 +126,8 @@ while [ $# -gt 0 ]; do
     --skip-django) SKIP_DJANGO=1; shift ;;
     --skip-s3) SKIP_S3=1; shift ;;
     --only-s3) ONLY_S3=1; shift ;;
+    --skip-watch) SKIP_WATCH=1; shift ;;
+    --watch-burst) need_value "$@"; positive_int "$1" "$2"; WATCH_BURST=$2; shift 2 ;;
     --s3-sources) need_value "$@"; positive_int "$1" "$2"; S3_SOURCES=$2; shift 2 ;;
     --servers-py) need_value "$@"; SERVERS_PY=$2; shift 2 ;;
     --django-storages) need_value "$@"; DJANGO_STORAGES=$(cd "$2" && pwd) || die "--django-storages: no directory '$2'"; shift 2 ;;
@@ -134,12 +143,14 @@ mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
 if [ "$QUICK" = 1 ]; then
   : "${RUNS:=1}" "${MAX_FILES:=6}" "${NOOP_SOURCES:=2000}" "${NOOP_SMALL:=2000}" "${NOOP_LARGE:=20000}" "${S3_SOURCES:=200}"
+  : "${WATCH_BURST:=1000}"
   : "${RESULTS:=$WORK/RESULTS.quick.md}"
 fi
 : "${RUNS:=3}" "${MAX_FILES:=45}" "${NOOP_SOURCES:=100000}" "${NOOP_SMALL:=100000}" "${NOOP_LARGE:=1000000}" "${S3_SOURCES:=2000}"
+: "${WATCH_BURST:=10000}"
 if [ "$ONLY_S3" = 1 ]; then
   [ "$SKIP_S3" = 1 ] && die "--only-s3 and --skip-s3 leave nothing to run"
-  SKIP_MIXED=1 SKIP_NOOP=1
+  SKIP_MIXED=1 SKIP_NOOP=1 SKIP_WATCH=1
 fi
 : "${RESULTS:=$ROOT/bench/RESULTS.md}"
 
@@ -702,6 +713,15 @@ if [ "$SKIP_S3" = 0 ]; then
   s3_section
 fi
 
+# --- ikgen watch -----------------------------------------------------------------------------
+rm -f "$META/watch.md"
+if [ "$SKIP_WATCH" = 0 ]; then
+  wait_idle
+  say "ikgen watch: latency and a burst of $WATCH_BURST uploads (bench/watch_bench.py)"
+  "$PY" "$ROOT/bench/watch_bench.py" --ikgen "$IKGEN" --work "$WORK" --burst "$WATCH_BURST" >"$META/watch.md" \
+    || die "the watch benchmark failed or missed a target it checks (every rendition, no lost event, exit 143)"
+fi
+
 # --- report ----------------------------------------------------------------------------------
 {
   printf 'CPU\t%s x %s\n' "$(nproc)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
@@ -770,4 +790,5 @@ note "Before every timed run the tool's outputs are deleted and \`sync\` is run,
 mkdir -p "$(dirname "$RESULTS")"
 say "results:"
 "$PY" "$HELPER" report "$TSV" "$META" "$RESULTS" --date "$(date -u '+%Y-%m-%d %H:%M UTC')" --args "$ARGS_TEXT"
+if [ -s "$META/watch.md" ]; then { echo; cat "$META/watch.md"; } >>"$RESULTS"; fi
 say "wrote $RESULTS"
