@@ -138,7 +138,9 @@ public:
     }
     m_watched->store->flush();
     if (m_options.stats) print_stats();
-    if (!reader_gone()) std::printf("watch stopped by %s\n", interrupt_exit_code() == ExitCode::terminated ? "SIGTERM" : "a signal");
+    if (!reader_gone()) {
+      std::printf("watch stopped by %s\n", interrupt_exit_code() == ExitCode::terminated ? "SIGTERM" : "SIGINT");
+    }
     return interrupt_exit_code();
   }
 

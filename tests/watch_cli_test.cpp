@@ -150,6 +150,7 @@ TEST_CASE("watch: SIGINT ends the watch with 130") {
   Site site;
   Watcher watch(site.dir, "-q");
   CHECK(watch.stop(SIGINT) == 130);
+  CHECK(watch.out().find("watch stopped by SIGINT") != std::string::npos);
 }
 
 TEST_CASE("watch: a source written in three pieces is generated once and regenerated when overwritten") {
