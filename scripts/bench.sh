@@ -11,6 +11,8 @@
 #   no-op, scaling  the same layout at 100,000 and 1,000,000 sources (--noop-large), each source
 #          a hard link to one of 100 16x16 JPEGs, with one spec of an 8x8 output, all present:
 #          the same config at both sizes, to show time per 1,000 sources and peak RSS
+#   watch  a 12-megapixel JPEG cut from a wallpaper and --watch-burst 320x240 JPEGs (made with
+#          PIL) for `ikgen watch` (see the watch section below)
 #   S3     2,000 320x240 JPEG sources (made with PIL, the same bytes every time) in a bucket of a
 #          local Ceph radosgw (tests/servers/servers.py, beast frontend with tcp_nodelay=1), under
 #          media/photos/dNN/iNNN.jpg, 100 per directory; the same files on local disk
@@ -58,6 +60,8 @@
 #   --skip-noop         leave out the no-op tree
 #   --skip-django       leave out django-imagekit (the slowest peer), in the S3 section too
 #   --skip-s3           leave out the S3 section
+#   --skip-watch        leave out the `ikgen watch` section
+#   --watch-burst N     sources of the watch burst (default 10000; 1000 with --quick)
 #   --only-s3           run the S3 section alone (no JPEG, mixed or no-op corpus)
 #   --skip-watch        leave out the watch section
 #   --only-watch        run the watch section alone
@@ -820,4 +824,5 @@ note "Before every timed run the tool's outputs are deleted and \`sync\` is run,
 mkdir -p "$(dirname "$RESULTS")"
 say "results:"
 "$PY" "$HELPER" report "$TSV" "$META" "$RESULTS" --date "$(date -u '+%Y-%m-%d %H:%M UTC')" --args "$ARGS_TEXT"
+if [ -s "$META/watch.md" ]; then { echo; cat "$META/watch.md"; } >>"$RESULTS"; fi
 say "wrote $RESULTS"

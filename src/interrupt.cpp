@@ -7,8 +7,11 @@ namespace ikgen {
 namespace {
 
 std::atomic<int> g_signal{0};
+std::atomic<bool> g_reload{false};
 
 extern "C" void on_signal(int number) { g_signal.store(number); }
+
+extern "C" void on_reload_signal(int) { g_reload.store(true); }
 
 } // namespace
 
@@ -24,6 +27,15 @@ void install_interrupt_handlers() {
   // output, not kill the whole run.
   signal(SIGXFSZ, SIG_IGN);
 }
+
+void install_reload_handler() {
+  struct sigaction action {};
+  action.sa_handler = on_reload_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGHUP, &action, nullptr);
+}
+
+bool take_reload_request() { return g_reload.exchange(false); }
 
 bool interrupt_requested() { return g_signal.load() != 0; }
 

@@ -84,6 +84,21 @@ int main(int argc, char** argv) {
   add_run_files(now);
   now->add_option("-j,--jobs", options.jobs, "worker threads (default: all cores)")->check(CLI::Range(1, 1024));
 
+  CLI::App* watch = app.add_subcommand("watch", "keep the renditions of the selected specs current as sources are "
+                                                 "created, changed and deleted (inotify), until SIGTERM");
+  add_patterns(watch);
+  add_config(watch);
+  watch->add_option("-j,--jobs", options.jobs, "worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+  watch->add_flag("-v,--verbose", verbose, "list every generated and removed file");
+  watch->add_flag("-q,--quiet", quiet, "print only errors and warnings, no line per batch");
+  int debounce_ms = 100;
+  watch->add_option("--debounce-ms", debounce_ms, "how long a name must see no event before it is worked on")
+      ->default_str("100")
+      ->check(CLI::Range(0, 60000));
+  watch->add_flag("--stats", options.stats, "print how many storage calls were made");
+  watch->add_option("--metrics", options.metrics,
+                    "keep FILE current in Prometheus text format (textfile collector), at most once a second");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -94,7 +109,9 @@ int main(int argc, char** argv) {
                     : prune->parsed()    ? ikgen::Command::prune
                     : manifest->parsed() ? ikgen::Command::manifest
                     : now->parsed()      ? ikgen::Command::generate
+                    : watch->parsed()    ? ikgen::Command::watch
                                          : ikgen::Command::generateimages;
+  options.debounce = std::chrono::milliseconds(debounce_ms);
   options.verbosity = verbose ? ikgen::Verbosity::verbose : quiet ? ikgen::Verbosity::quiet : ikgen::Verbosity::normal;
   if (!strategy.empty()) options.strategy = ikgen::parse_strategy(strategy);
   if (!shard.empty()) {

@@ -45,7 +45,8 @@ std::string progress_line(std::size_t done, std::optional<std::size_t> total, bo
 Reporter::Reporter(std::FILE* out, std::FILE* err, Verbosity verbosity, Progress progress)
     : m_out(out), m_err(err), m_verbosity(verbosity),
       // A live line helps on a terminal; in cron mail and CI logs it would be noise.
-      m_progress(verbosity != Verbosity::quiet && (progress == Progress::always || ::isatty(::fileno(err)) != 0)),
+      m_progress(progress != Progress::never && verbosity != Verbosity::quiet &&
+                 (progress == Progress::always || ::isatty(::fileno(err)) != 0)),
       m_started(std::chrono::steady_clock::now()) {}
 
 void Reporter::clear_progress() {

@@ -19,6 +19,7 @@
 #include "ikgen/state_location.hpp"
 #include "ikgen/state_store.hpp"
 #include "ikgen/storage.hpp"
+#include "ikgen/watch.hpp"
 
 namespace ikgen {
 namespace {
@@ -202,6 +203,14 @@ ExitCode run_command(const Options& options, RunRecord& record, Reporter& report
 } // namespace
 
 ExitCode run(const Options& options) {
+  // watch loads (and reloads) the project itself, keeps running, and updates --metrics per batch.
+  if (options.command == Command::watch) {
+    WatchMetrics metrics(options);
+    const auto warn = [](const std::string& message) { std::fprintf(stderr, "ikgen: warning: %s\n", message.c_str()); };
+    const ExitCode code = run_watch(options, [&](const WatchBatch& batch) { metrics.add(batch, warn); });
+    metrics.flush(warn);
+    return code;
+  }
   const auto started = std::chrono::steady_clock::now();
   RunRecord record = start_record(options);
   RunFiles files(options); // before anything is printed: --report - takes standard output

@@ -19,6 +19,7 @@ const char* command_name(Command command) {
   case Command::prune: return "prune";
   case Command::manifest: return "manifest";
   case Command::generate: return "generate";
+  case Command::watch: return "watch";
   }
   return "?";
 }
@@ -97,6 +98,39 @@ ExitCode RunFiles::finish(RunRecord& record, ExitCode code, const std::function<
     }
   }
   return code;
+}
+
+WatchMetrics::WatchMetrics(const Options& options) : m_options(options), m_pending(start_record(options)) {}
+
+void WatchMetrics::add(const WatchBatch& batch, const std::function<void(const std::string&)>& warn) {
+  if (!m_options.metrics) return;
+  m_pending.counts.generated += batch.generated;
+  m_pending.counts.present += batch.up_to_date;
+  m_pending.counts.removed += batch.removed;
+  m_pending.counts.failed += batch.failed;
+  m_pending.seconds += batch.seconds;
+  ++m_batches;
+  if (std::chrono::steady_clock::now() - m_last_write >= k_interval) flush(warn);
+}
+
+void WatchMetrics::flush(const std::function<void(const std::string&)>& warn) {
+  if (!m_options.metrics || m_batches == 0) return;
+  m_pending.exit_status = to_int(m_pending.counts.failed > 0 ? ExitCode::some_failed : ExitCode::success);
+  const Expected<void> written = update_metrics(*m_options.metrics, m_pending, warn);
+  m_last_write = std::chrono::steady_clock::now();
+  if (!written) {
+    // Watch goes on (its work is what matters); the batches wait for the next write.
+    if (!m_failing) {
+      warn("cannot update the metrics file " + m_options.metrics->string() + ": " + written.error() +
+           "; give --metrics a writable path (watch goes on and retries after its next batch)");
+    }
+    m_failing = true;
+    return;
+  }
+  if (m_failing) warn("the metrics file " + m_options.metrics->string() + " is written again");
+  m_failing = false;
+  m_pending = start_record(m_options);
+  m_batches = 0;
 }
 
 } // namespace ikgen

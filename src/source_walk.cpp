@@ -197,12 +197,16 @@ SourceWalker::SourceWalker(const Project& project, std::vector<const SourceGroup
   if (!m_prefixes.empty()) open_directory("", -1, "");
 }
 
-// A directory is read when it lies on the way to an include glob's prefix, or under one.
-bool SourceWalker::leads_to_sources(const std::string& dir) const {
-  return std::any_of(m_prefixes.begin(), m_prefixes.end(), [&](const std::string& prefix) {
-    return prefix.empty() || dir == prefix || starts_with(dir, prefix + "/") || starts_with(prefix, dir + "/");
+bool leads_to_sources(const std::vector<std::string>& prefixes, std::string_view dir) {
+  const auto starts = [](std::string_view text, const std::string& head) { return text.substr(0, head.size()) == head; };
+  return std::any_of(prefixes.begin(), prefixes.end(), [&](const std::string& prefix) {
+    return prefix.empty() || dir == prefix || starts(dir, prefix + "/") ||
+           starts(prefix, std::string(dir) + "/");
   });
 }
+
+// A directory is read when it lies on the way to an include glob's prefix, or under one.
+bool SourceWalker::leads_to_sources(const std::string& dir) const { return ikgen::leads_to_sources(m_prefixes, dir); }
 
 void SourceWalker::open_directory(const std::string& dir_rel, int parent_fd, const std::string& name) {
   // Opened relative to its parent's descriptor, and its files later stat'ed relative to its own:
@@ -259,15 +263,16 @@ void SourceWalker::open_directory(const std::string& dir_rel, int parent_fd, con
   m_stack.push_back(std::move(listing));
 }
 
+bool group_selects(const SourceGroup& group, std::string_view rel) {
+  const auto matches = [&](const std::string& glob) { return glob_match(glob, rel); };
+  return std::any_of(group.include.begin(), group.include.end(), matches) &&
+         std::none_of(group.exclude.begin(), group.exclude.end(), matches);
+}
+
 std::vector<std::size_t> SourceWalker::selecting(const std::string& rel) const {
   std::vector<std::size_t> groups;
-  const auto matches = [&](const std::string& glob) { return glob_match(glob, rel); };
   for (std::size_t i = 0; i < m_groups.size(); ++i) {
-    const SourceGroup& group = *m_groups[i];
-    if (std::any_of(group.include.begin(), group.include.end(), matches) &&
-        std::none_of(group.exclude.begin(), group.exclude.end(), matches)) {
-      groups.push_back(i);
-    }
+    if (group_selects(*m_groups[i], rel)) groups.push_back(i);
   }
   return groups;
 }

@@ -16,15 +16,15 @@ namespace {
 const std::vector<std::vector<std::string>> k_layers = {
     {"exit_code", "error", "expected", "interrupt", "json", "spell", "containment", "atomic_write", "file_hash", "glob", "id_pattern",
      "output_claims", "output_defect", "pickle_writer", "raster_codecs", "resample", "resample_column",
-     "step_geometry", "unique_fd", "name_index", "run_record", "metrics"},                                                     // foundation
+     "step_geometry", "unique_fd", "name_index", "run_record", "metrics", "inotify_watcher"},       // foundation
     {"spec", "options", "config", "python_value_reader", "step_params"},                          // the model
     {"image", "exif", "codecs", "processors", "shrink", "spec_hash", "spec_namer", "naming", "imagekit_hash"}, // pixels, names
     {"storage", "s3_storage", "s3_request", "s3_xml", "aws_credentials", "io_stage"},             // where files are
-    {"source_walk", "source_list", "plan", "source_hashes", "output_count"},                                      // sources
-    {"state_store", "run_lock", "state_location", "postgres_state_store"},                        // what is kept
+    {"source_walk", "source_list", "plan", "source_hashes", "output_count", "watch_scope"},        // sources
+    {"state_store", "run_lock", "state_location", "postgres_state_store", "source_removal"},      // what is kept
     {"staleness", "explain"},                                                                     // deciding
     {"scheduler", "report"},                                                                      // working
-    {"generation", "generate_command", "maintenance", "run_files"},                                            // commands
+    {"generation", "generate_command", "maintenance", "run_files", "watch"},                      // commands
     {"run"},                                                                                      // the top
 };
 

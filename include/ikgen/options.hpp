@@ -13,7 +13,7 @@
 
 namespace ikgen {
 
-enum class Command { generateimages, check, prune, manifest, generate };
+enum class Command { generateimages, check, prune, manifest, generate, watch };
 
 enum class ManifestFormat { json, csv };
 
@@ -49,6 +49,8 @@ struct Options {
   std::string spec_id;
   std::vector<std::string> sources;
   std::optional<std::string> sources_from;
+  // watch: how long a name must see no event before its renditions are made or removed.
+  std::chrono::milliseconds debounce{100};
 };
 
 } // namespace ikgen

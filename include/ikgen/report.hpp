@@ -24,8 +24,9 @@ struct RunCounts {
 };
 
 // Whether the progress line is drawn: on a terminal only (cron mail and CI logs stay
-// line-oriented), or always (tests).
-enum class Progress { if_terminal, always };
+// line-oriented), always (tests), or never (`ikgen watch`, whose batches are too short for one
+// and whose lines must not be overwritten).
+enum class Progress { if_terminal, always, never };
 
 // "42s", "4m10s", "2h05m", "3d04h": a duration as a progress line shows it (rounded to seconds).
 [[nodiscard]] std::string format_duration(double seconds);

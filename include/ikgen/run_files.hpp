@@ -2,12 +2,14 @@
 // The files a run leaves for scripts and monitoring, `--report` and `--metrics`, written once
 // its work is over (also when it failed, was interrupted or stopped at setup).
 
+#include <chrono>
 #include <functional>
 #include <string>
 
 #include "ikgen/exit_code.hpp"
 #include "ikgen/options.hpp"
 #include "ikgen/run_record.hpp"
+#include "ikgen/watch.hpp"
 
 namespace ikgen {
 
@@ -32,6 +34,26 @@ public:
 private:
   const Options& m_options;
   int m_report_fd = -1; // the original standard output, with --report -
+};
+
+// `ikgen watch --metrics FILE`: watch's batches added to the file as for a run (command="watch";
+// a write counts in ikgen_runs_total, and the last_run gauges describe the batches since the
+// previous write), at most once a second, since a burst of uploads is thousands of small
+// batches. flush() writes what is left (when watch stops). A file that cannot be written is a
+// warning, once until it can be again: watch goes on, and the counts wait for the next write.
+class WatchMetrics {
+public:
+  explicit WatchMetrics(const Options& options);
+  void add(const WatchBatch& batch, const std::function<void(const std::string&)>& warn);
+  void flush(const std::function<void(const std::string&)>& warn);
+
+private:
+  static constexpr std::chrono::seconds k_interval{1};
+  const Options& m_options;
+  RunRecord m_pending;
+  std::size_t m_batches = 0;
+  std::chrono::steady_clock::time_point m_last_write{};
+  bool m_failing = false;
 };
 
 } // namespace ikgen

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <dirent.h>
@@ -35,6 +36,17 @@ using WarningSink = std::function<void(const std::string&)>;
 // listing already says where it can (no lstat per entry): symlink, directory, regular, or
 // unknown for anything else; none with `error` set when it cannot be told.
 [[nodiscard]] std::filesystem::file_type entry_type(const std::filesystem::directory_entry& entry, std::error_code& error);
+
+// Whether `group` selects the name `rel` (relative to storage.root, '/'-separated): one of its
+// include globs matches it and none of its exclude globs does. The walker's rule; `ikgen watch`
+// applies it to the names its events carry.
+[[nodiscard]] bool group_selects(const SourceGroup& group, std::string_view rel);
+
+// Whether directory `dir` (relative to storage.root, "" for the root) can hold sources of
+// include globs whose wildcard-free directories (glob_literal_prefix) are `prefixes`: it lies
+// on the way to one of them or under one. The walker reads only such directories, and `ikgen
+// watch` watches only them.
+[[nodiscard]] bool leads_to_sources(const std::vector<std::string>& prefixes, std::string_view dir);
 
 // A walk of storage.root for several source groups at once. It yields every entry that some
 // group selects (one of its include globs matches, none of its excludes), in byte order of the
