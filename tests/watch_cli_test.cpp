@@ -146,6 +146,34 @@ TEST_CASE("watch: a created source is generated and SIGTERM ends the watch with 
   CHECK(generated_from(watch.out(), "products/new.jpg") == 3);
 }
 
+TEST_CASE("watch: --metrics counts the start pass at once and every later batch by the time it stops") {
+  Site site;
+  const fs::path metrics = site.dir / "metrics/ikgen.prom";
+  Watcher watch(site.dir, "-q --metrics metrics/ikgen.prom");
+  // The start pass is the first batch: written at once.
+  REQUIRE(eventually([&] { return fs::exists(metrics); }));
+  CHECK(read_text(metrics).find("ikgen_files_generated_total{command=\"watch\"} 12\n") != std::string::npos);
+  put(site.dir, "media/products/new.jpg", encode_jpeg(make_photo(640, 480)));
+  put(site.dir, "media/products/not-an-image.jpg", Bytes{'n', 'o', 'p', 'e'});
+  CHECK(eventually([&] { return renditions(site, "products/new").size() == 3; }));
+  fs::remove(site.dir / "media/products/new.jpg");
+  CHECK(eventually([&] { return renditions(site, "products/new").empty(); }));
+  // Batches within a second of the last write wait for the next one, or for the stop.
+  CHECK(watch.stop(SIGTERM) == 143);
+  const std::string text = read_text(metrics);
+  CHECK(text.find("ikgen_files_generated_total{command=\"watch\"} 15\n") != std::string::npos);
+  CHECK(text.find("ikgen_files_removed_total{command=\"watch\"} 3\n") != std::string::npos);
+  CHECK(text.find("ikgen_files_failed_total{command=\"watch\"} 3\n") != std::string::npos);
+  CHECK(text.find("# TYPE ikgen_files_generated_total counter\n") != std::string::npos);
+  // A generateimages run adds its own series beside watch's (the file that is not an image fails again).
+  const Outcome run = run_ikgen(site.dir, "generateimages -q --metrics metrics/ikgen.prom");
+  CHECK(run.status == 1);
+  const std::string both = read_text(metrics);
+  CHECK(both.find("ikgen_files_generated_total{command=\"watch\"} 15\n") != std::string::npos);
+  CHECK(both.find("ikgen_files_generated_total{command=\"generateimages\"} 0\n") != std::string::npos);
+  CHECK(both.find("ikgen_files_failed_total{command=\"generateimages\"} 3\n") != std::string::npos);
+}
+
 TEST_CASE("watch: SIGINT ends the watch with 130") {
   Site site;
   Watcher watch(site.dir, "-q");
