@@ -284,4 +284,29 @@ void generate(const std::vector<SourceJobs>& work, const ScheduleOptions& option
   if (failure) std::rethrow_exception(failure);
 }
 
+void warm_up(const std::vector<const Spec*>& specs, int jobs) {
+  const int threads = jobs > 0 ? jobs : tbb::info::default_concurrency();
+  // A gradient, so that every codec has real work; JPEG-encoded once, decoded on each thread.
+  cv::Mat pixels(96, 128, CV_8UC3);
+  for (int y = 0; y < pixels.rows; ++y) {
+    for (int x = 0; x < pixels.cols; ++x) pixels.at<cv::Vec3b>(y, x) = cv::Vec3b(x * 2, y * 2, (x + y) % 256);
+  }
+  Image source;
+  source.pixels = pixels;
+  const Expected<std::vector<unsigned char>> jpeg =
+      encode_image(source, encode_settings(ImageFormat::jpeg, OutputOptions{}), true);
+  if (!jpeg) return;
+  SourceJobs jobs_of_source;
+  tbb::task_arena arena(threads);
+  arena.execute([&] {
+    tbb::parallel_for(0, threads, [&](int) {
+      for (const Spec* spec : specs) {
+        Expected<Image> decoded = decode_image(*jpeg);
+        if (!decoded) return;
+        (void)render_output(jobs_of_source, OutputJob{spec, {}}, std::move(*decoded), 1);
+      }
+    }, tbb::simple_partitioner{});
+  });
+}
+
 } // namespace ikgen

@@ -21,6 +21,7 @@
 #include "ikgen/output_claims.hpp"
 #include "ikgen/plan.hpp"
 #include "ikgen/report.hpp"
+#include "ikgen/scheduler.hpp"
 #include "ikgen/source_removal.hpp"
 #include "ikgen/state_location.hpp"
 #include "ikgen/storage.hpp"
@@ -119,6 +120,7 @@ public:
   ExitCode run() {
     m_watched = open_watched(m_options, warn_sink());
     full_pass("start");
+    if (!interrupt_requested()) warm_up(m_watched->specs, m_options.jobs);
     if (!interrupt_requested()) {
       std::printf("watching %zu directories under %s for %zu spec(s) (project %s); SIGHUP reloads, SIGTERM stops\n",
                   m_watched->watcher->watched_directories(), printable(m_watched->project.storage_root.string()).c_str(),
