@@ -174,6 +174,13 @@ std::optional<SourceJobs> SourceStream::next_listed() {
   return std::nullopt;
 }
 
+bool SourceStream::next(Plan& plan) {
+  plan.sources = next();
+  plan.output_count = 0;
+  for (const SourceJobs& jobs : plan.sources) plan.output_count += jobs.outputs.size();
+  return !plan.sources.empty();
+}
+
 std::vector<SourceJobs> SourceStream::next(std::size_t max) {
   std::vector<SourceJobs> batch;
   while (!m_finished && batch.size() < max) {

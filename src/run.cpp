@@ -46,14 +46,6 @@ std::string json_reason(const Verdict& verdict) {
   return text;
 }
 
-// Replaces `plan` with the stream's next batch; false once the walk is over.
-bool next_batch(SourceStream& stream, Plan& plan) {
-  plan.sources = stream.next();
-  plan.output_count = 0;
-  for (const SourceJobs& jobs : plan.sources) plan.output_count += jobs.outputs.size();
-  return !plan.sources.empty();
-}
-
 ExitCode run_check(Session& session, SourceStream& stream, RunFileCounts& counts) {
   std::size_t missing = 0;
   std::size_t stale = 0;
@@ -61,7 +53,7 @@ ExitCode run_check(Session& session, SourceStream& stream, RunFileCounts& counts
   std::size_t broken = 0;
   std::size_t unusable = 0;
   Plan plan;
-  while (!interrupt_requested() && next_batch(stream, plan)) {
+  while (!interrupt_requested() && stream.next(plan)) {
     const Decisions decisions = decide_all(session, plan, Adopt::no);
     for (const Decided& d : decisions.items) {
       if (d.verdict.stale && session.options.explain) session.reporter.explain(explain_line(session, d, decisions));
@@ -121,7 +113,7 @@ ExitCode run_generate(Session& session, SourceStream& stream, const std::vector<
                       [&reporter = session.reporter](std::size_t total) { reporter.set_total(total); });
     }
     Plan plan;
-    while (!interrupt_requested() && next_batch(stream, plan)) generate_batch(session, plan);
+    while (!interrupt_requested() && stream.next(plan)) generate_batch(session, plan);
   }
   session.store.flush();
 

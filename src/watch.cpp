@@ -96,13 +96,6 @@ std::unique_ptr<Watched> open_watched(const Options& options, const WarningSink&
   return watched;
 }
 
-bool next_batch(SourceStream& stream, Plan& plan) {
-  plan.sources = stream.next();
-  plan.output_count = 0;
-  for (const SourceJobs& jobs : plan.sources) plan.output_count += jobs.outputs.size();
-  return !plan.sources.empty();
-}
-
 std::string root_label(const Project& project, const std::string& root) {
   return (root.empty() ? project.storage_root : project.storage_root / root).string();
 }
@@ -176,7 +169,7 @@ private:
                         SourceScope{m_watched->storage.get(), {}});
     Plan plan;
     std::size_t sources = 0;
-    while (!interrupt_requested() && next_batch(stream, plan)) {
+    while (!interrupt_requested() && stream.next(plan)) {
       sources += plan.sources.size();
       generate_batch(s, plan);
     }

@@ -85,6 +85,8 @@ public:
 
   // The next sources, at most `max`; empty once the walk is over.
   [[nodiscard]] std::vector<SourceJobs> next(std::size_t max = k_batch);
+  // Replaces `plan`'s sources (and output count) with the next batch; false once the walk is over.
+  [[nodiscard]] bool next(Plan& plan);
   // Calls `visit` with every remaining source, a batch at a time.
   void for_each(const std::function<void(SourceJobs&)>& visit);
   // Ids of the source groups that matched no file; complete once next() has returned empty.
