@@ -25,12 +25,7 @@ namespace ikgen {
 namespace {
 
 void print_stats(const Session& session) {
-  if (!session.options.stats) return;
-  const StorageCounters& c = session.storage.counters();
-  const auto n = [](const std::atomic<std::uint64_t>& counter) { return static_cast<unsigned long long>(counter.load()); };
-  // The first four are about cache files, as before sources went through the storage too.
-  std::fprintf(stderr, "storage calls: %llu stat, %llu read, %llu write, %llu remove, %llu list, %llu source read, %llu retry\n",
-               n(c.stats), n(c.reads), n(c.writes), n(c.removes), n(c.lists), n(c.source_reads), n(c.retries));
+  if (session.options.stats) std::fprintf(stderr, "%s\n", storage_calls_line(session.storage.counters()).c_str());
 }
 
 const char* state_of(const Verdict& verdict) {

@@ -175,6 +175,13 @@ StorageCalls storage_calls(const StorageCounters& counters) {
   return calls;
 }
 
+std::string storage_calls_line(const StorageCounters& counters) {
+  const StorageCalls c = storage_calls(counters);
+  return "storage calls: " + std::to_string(c.stat) + " stat, " + std::to_string(c.read) + " read, " +
+         std::to_string(c.write) + " write, " + std::to_string(c.remove) + " remove, " + std::to_string(c.list) +
+         " list, " + std::to_string(c.source_read) + " source read, " + std::to_string(c.retry) + " retry";
+}
+
 Expected<void> LocalStorage::make_durable(const std::vector<std::string>& names) {
   if (names.empty()) return {};
   if (!m_root_fd.valid()) m_root_fd.reset(::open(m_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

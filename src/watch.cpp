@@ -142,10 +142,7 @@ public:
 private:
   // --stats, at the end: the calls of the storage of the project loaded last.
   void print_stats() const {
-    const StorageCounters& c = m_watched->storage->counters();
-    const auto n = [](const std::atomic<std::uint64_t>& counter) { return static_cast<unsigned long long>(counter.load()); };
-    std::fprintf(stderr, "storage calls: %llu stat, %llu read, %llu write, %llu remove, %llu list, %llu source read\n",
-                 n(c.stats), n(c.reads), n(c.writes), n(c.removes), n(c.lists), n(c.source_reads));
+    std::fprintf(stderr, "%s\n", storage_calls_line(m_watched->storage->counters()).c_str());
   }
 
   WarningSink warn_sink() {

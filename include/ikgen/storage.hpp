@@ -52,6 +52,10 @@ struct StorageCounters {
 
 // The counters as plain numbers, for a run's report and metrics.
 [[nodiscard]] StorageCalls storage_calls(const StorageCounters& counters);
+// What --stats prints: "storage calls: N stat, N read, N write, N remove, N list, N source
+// read, N retry" (the first four are about cache files, as before sources went through the
+// storage too).
+[[nodiscard]] std::string storage_calls_line(const StorageCounters& counters);
 
 class Storage {
 public:
